@@ -1,0 +1,71 @@
+// buildApp(deps): the Express app (not listening). Routes, JSON limits, problem+json errors, request logs.
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import type { AppDeps } from './deps.ts';
+import { openApiDocument } from './openapi.ts';
+import { ProblemError, sendProblem } from './problems.ts';
+import { commandRoutes } from './routes/commands.ts';
+import { queryRoutes } from './routes/queries.ts';
+
+export const buildApp = (deps: AppDeps): express.Express => {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const requestLog: RequestHandler = (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      deps.logger.info({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
+  app.use(requestLog);
+
+  app.get('/healthz', (_req, res) => {
+    const ready = deps.isReady?.() ?? true;
+    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', store: deps.store.kind });
+  });
+  app.get('/openapi.json', (_req, res) => {
+    res.json(openApiDocument);
+  });
+
+  const api = express.Router();
+  api.use(express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  api.use(commandRoutes(deps));
+  api.use(queryRoutes(deps));
+  app.use('/api/v2/tracking', api);
+
+  app.use((req, res) => sendProblem(res, 'not_found', `No route for ${req.method} ${req.path}`));
+
+  const onError: ErrorRequestHandler = (error: unknown, _req, res, _next) => {
+    if (res.headersSent) {
+      deps.logger.error({ err: error }, 'error after the response started');
+      res.destroy();
+      return;
+    }
+    if (error instanceof ProblemError) {
+      res.set(error.headers);
+      sendProblem(res, error.code, error.message, error.extra);
+      return;
+    }
+    const e = error as { type?: string; status?: number; limit?: number };
+    if (e.type === 'entity.parse.failed') {
+      sendProblem(res, 'malformed_json', 'The body is not valid JSON', {
+        violations: [{ path: '(body)', message: (error as Error).message }],
+      });
+      return;
+    }
+    if (e.type === 'entity.too.large') {
+      sendProblem(res, 'payload_too_large', `The body is larger than ${deps.config.bodyLimit}`, { limit: e.limit });
+      return;
+    }
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      sendProblem(res, 'unsupported_media_type', (error as Error).message);
+      return;
+    }
+    deps.logger.error({ err: error }, 'unhandled error');
+    sendProblem(res, 'internal_error', 'Something went wrong; the request may be retried');
+  };
+  app.use(onError);
+  return app;
+};

@@ -1,0 +1,30 @@
+// NDJSON audit lines: the raw events in log order with their global positions.
+import type { GlobalLogReader, LoggedEvent, LogPosition } from '../eventstore/global-log.ts';
+
+export const auditLine = (e: LoggedEvent): string =>
+  JSON.stringify({
+    global_position: Number(e.position.globalPosition),
+    transaction_id: e.position.transactionId.toString(),
+    stream_id: e.streamId,
+    stream_position: Number(e.streamPosition),
+    type: e.type,
+    recorded_at: e.recordedAt.toISOString(),
+    data: e.data,
+  }) + '\n';
+
+/** Pages through the log; `write` may return a promise to apply back-pressure. */
+export const streamAudit = async (
+  log: GlobalLogReader,
+  filter: { streamId?: string | undefined; recordedFrom?: Date | undefined; recordedTo?: Date | undefined },
+  write: (line: string) => unknown,
+): Promise<number> => {
+  let after: LogPosition | null = null;
+  let count = 0;
+  for (;;) {
+    const page: LoggedEvent[] = await log.read({ after, limit: 1000, ...filter });
+    for (const e of page) await write(auditLine(e));
+    count += page.length;
+    if (page.length < 1000) return count;
+    after = page.at(-1)!.position;
+  }
+};

@@ -1,0 +1,19 @@
+// What buildApp needs, injected by the composition root (serve) or by tests.
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { OpenedStore } from '../eventstore/store.ts';
+import type { ReadModels } from '../projections/schema.ts';
+
+export interface AppDeps {
+  store: OpenedStore;
+  db: Kysely<ReadModels>;
+  projections: {
+    waitForStream(streamId: string, timeoutMs: number): Promise<boolean>;
+    nudge(): void;
+  };
+  config: { guidPrefix: string; publicUrl: string; bodyLimit: string; readYourWritesTimeoutMs?: number };
+  logger: Logger;
+  clock?: () => Date;
+  /** False until start-up (migrations) is done, and again while shutting down. */
+  isReady?: () => boolean;
+}

@@ -1,0 +1,150 @@
+// Command API for channel systems: generate a GUID, log events (one or a batch), request a transition.
+import { randomUUID } from 'node:crypto';
+import { Router, type Request } from 'express';
+import type { TrackingEvent } from '../../domain/tracking-event.ts';
+import { executeJourneyCommand } from '../../eventstore/journey-commands.ts';
+import { issueGuid } from '../../eventstore/guid-issuer.ts';
+import type { AppDeps } from '../deps.ts';
+import { ProblemError, type Violation } from '../problems.ts';
+import { batchBody, generateGuidBody, parseLogEvent, toViolations, transitionBody, type LogEventInput } from '../schemas.ts';
+
+const invalid = (violations: Violation[]) =>
+  new ProblemError('validation_failed', `${violations.length} violation(s): ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, { violations });
+
+const bodyOf = (req: Request): unknown => {
+  if (!req.is('application/json')) throw new ProblemError('unsupported_media_type', 'Send the body as application/json');
+  return req.body;
+};
+
+type EventResult =
+  | { status: 201; event_id: string }
+  | { status: 200; event_id: string; duplicate: true }
+  | { status: 400; violations: Violation[] }
+  | { status: 404; guid: string };
+
+export const commandRoutes = (deps: AppDeps): Router => {
+  const router = Router();
+  const now = deps.clock ?? (() => new Date());
+
+  const toTrackingEvent = (e: LogEventInput, receivedAt: string): TrackingEvent => ({
+    event_id: e.event_id ?? randomUUID(),
+    guid: e.guid,
+    event_type: e.event_type,
+    channel: e.channel,
+    occurred_at: e.occurred_at ? new Date(e.occurred_at).toISOString() : receivedAt,
+    received_at: receivedAt,
+    actor: e.actor ? { type: e.actor.type, ...(e.actor.id ? { id: e.actor.id } : {}) } : null,
+    dealer_code: e.dealer_code ?? null,
+    session_id: e.session_id ?? null,
+    user_id: e.user_id ?? null,
+    details: e.details ?? {},
+  });
+
+  /** Logs one journey's events in one append; answers per event. */
+  const logForJourney = async (guid: string, events: TrackingEvent[]): Promise<EventResult[]> => {
+    const outcome = await executeJourneyCommand(deps.store.eventStore, guid, { type: 'LogEvents', data: { events } });
+    if (!outcome.ok) return events.map(() => ({ status: 404, guid }));
+    const stored = new Set(outcome.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [e.data.event_id] : [])));
+    const answered = new Set<string>();
+    return events.map((e) => {
+      const fresh = stored.has(e.event_id) && !answered.has(e.event_id);
+      answered.add(e.event_id);
+      return fresh ? { status: 201, event_id: e.event_id } : { status: 200, event_id: e.event_id, duplicate: true };
+    });
+  };
+
+  router.post('/generate-guid', async (req, res) => {
+    const parsed = generateGuidBody.safeParse(bodyOf(req));
+    if (!parsed.success) throw invalid(toViolations(parsed.error));
+    const key = req.get('Idempotency-Key');
+    if (key !== undefined && (key.length < 1 || key.length > 255)) throw invalid([{ path: 'Idempotency-Key', message: '1 to 255 characters' }]);
+    const { vin, dealer_code, customer_id, risk_event } = parsed.data;
+    const outcome = await issueGuid(deps.store.eventStore, {
+      prefix: deps.config.guidPrefix,
+      vin,
+      dealer_code,
+      customer_id: customer_id ?? null,
+      risk_event,
+      idempotencyKey: key ?? null,
+      now: now(),
+    });
+    if (!outcome.ok) throw new ProblemError(outcome.error.code, outcome.error.message);
+    deps.projections.nudge();
+    res.status(outcome.created ? 201 : 200).json({
+      guid: outcome.guid,
+      tracking_url: `${deps.config.publicUrl}/api/v2/tracking/journey/${outcome.guid}`,
+    });
+  });
+
+  router.post('/log-event', async (req, res) => {
+    const parsed = parseLogEvent(bodyOf(req));
+    if (!parsed.ok) throw invalid(parsed.violations);
+    const event = toTrackingEvent(parsed.value, now().toISOString());
+    const [result] = await logForJourney(event.guid, [event]);
+    deps.projections.nudge();
+    if (result!.status === 404) throw new ProblemError('unknown_guid', `No journey with GUID ${event.guid}`);
+    if (result!.status === 200) res.status(200).json({ success: true, event_id: event.event_id, duplicate: true });
+    else res.status(201).json({ success: true, event_id: event.event_id });
+  });
+
+  router.post('/events', async (req, res) => {
+    const parsed = batchBody.safeParse(bodyOf(req));
+    if (!parsed.success) throw invalid(toViolations(parsed.error));
+    const receivedAt = now().toISOString();
+    const results: EventResult[] = new Array(parsed.data.events.length);
+    const byGuid = new Map<string, { index: number; event: TrackingEvent }[]>();
+    parsed.data.events.forEach((raw, index) => {
+      const p = parseLogEvent(raw, ['events', index]);
+      if (!p.ok) {
+        results[index] = { status: 400, violations: p.violations };
+        return;
+      }
+      const event = toTrackingEvent(p.value, receivedAt);
+      byGuid.set(event.guid, [...(byGuid.get(event.guid) ?? []), { index, event }]);
+    });
+    const groups = [...byGuid.entries()];
+    // A few journeys at a time: each is one append, and the pool is shared with other requests.
+    for (let i = 0; i < groups.length; i += 8) {
+      await Promise.all(
+        groups.slice(i, i + 8).map(async ([guid, items]) => {
+          const answers = await logForJourney(guid, items.map((x) => x.event));
+          items.forEach((x, k) => (results[x.index] = answers[k]!));
+        }),
+      );
+    }
+    deps.projections.nudge();
+    const body = results.map((r, index) =>
+      r.status === 400
+        ? { index, status: 400, success: false, code: 'validation_failed', violations: r.violations }
+        : r.status === 404
+          ? { index, status: 404, success: false, code: 'unknown_guid', detail: `No journey with GUID ${r.guid}` }
+          : { index, success: true, ...r },
+    );
+    const accepted = body.filter((r) => r.success).length;
+    res.status(200).json({ accepted, rejected: body.length - accepted, results: body });
+  });
+
+  router.post('/journey/:guid/transition', async (req, res) => {
+    const guid = String(req.params['guid']);
+    const parsed = transitionBody.safeParse(bodyOf(req));
+    if (!parsed.success) throw invalid(toViolations(parsed.error));
+    const outcome = await executeJourneyCommand(deps.store.eventStore, guid, {
+      type: 'RequestTransition',
+      data: { guid, to: parsed.data.to_state, at: now().toISOString(), reason: parsed.data.reason ?? null, metadata: parsed.data.metadata ?? null },
+    });
+    if (!outcome.ok) {
+      const { code, message } = outcome.error;
+      if (code === 'journey_exists') throw new Error('unexpected journey_exists on a transition');
+      throw new ProblemError(code, message, code === 'invalid_transition' ? { from: outcome.error.from, to: outcome.error.to } : {});
+    }
+    deps.projections.nudge();
+    const t = outcome.events[0];
+    res.status(200).json(
+      t && t.type === 'JourneyTransitioned'
+        ? { success: true, changed: true, from: t.data.from, to: t.data.to, at: t.data.at }
+        : { success: true, changed: false, to: parsed.data.to_state },
+    );
+  });
+
+  return router;
+};

@@ -1,0 +1,82 @@
+// Request schemas at the HTTP boundary; every violation is reported with its field path.
+import { z } from 'zod';
+import { ACTOR_TYPES, CHANNELS } from '../domain/channels.ts';
+import { EVENT_CATALOGUE, EVENT_TYPE_PATTERN } from '../domain/event-catalogue.ts';
+import { isGuid, severityCode } from '../domain/guid.ts';
+import type { Violation } from './problems.ts';
+
+const isoTime = z.iso.datetime({ offset: true, message: 'an ISO 8601 date-time with a time zone, e.g. 2024-12-07T10:00:00Z' });
+const shortText = (max: number) => z.string().min(1).max(max);
+const guid = z.string().refine(isGuid, 'not a Threadline GUID (PREFIX-YYYY-MM-DD-CCC-SSS-DEALER-XXXXXX)');
+const dealerCode = z
+  .string()
+  .regex(/^[A-Za-z0-9]{1,16}$/, '1 to 16 letters or digits')
+  .transform((s) => s.toUpperCase());
+
+export const generateGuidBody = z.strictObject({
+  vin: z.string().regex(/^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$/, 'a 17-character VIN (no I, O or Q)'),
+  dealer_code: dealerCode,
+  customer_id: shortText(100).optional(),
+  risk_event: z.strictObject({
+    component_code: z.string().regex(/^[A-Za-z0-9]{3}$/, '3 letters or digits, e.g. BAT'),
+    severity: z.string().refine((s) => severityCode(s) !== undefined, 'one of CRITICAL, HIGH, MODERATE, LOW'),
+    risk_score: z.number().finite().min(0),
+    timestamp: isoTime,
+    failure_probability: z.number().min(0).max(1).optional(),
+  }),
+});
+
+const logEventBase = z.strictObject({
+  guid,
+  event_type: z.string().max(64).regex(EVENT_TYPE_PATTERN, 'UPPER_SNAKE_CASE, e.g. EMAIL_SENT'),
+  channel: z.enum(CHANNELS),
+  details: z.record(z.string(), z.unknown()).optional(),
+  event_id: z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, '1 to 128 letters, digits or . _ : @ -').optional(),
+  occurred_at: isoTime.optional(),
+  actor: z.strictObject({ type: z.enum(ACTOR_TYPES), id: shortText(200).optional() }).optional(),
+  dealer_code: dealerCode.optional(),
+  session_id: shortText(200).optional(),
+  user_id: shortText(200).optional(),
+});
+export type LogEventInput = z.infer<typeof logEventBase>;
+
+export const toViolations = (error: z.ZodError, prefix: (string | number)[] = []): Violation[] =>
+  error.issues.map((i) => ({ path: [...prefix, ...i.path].map(String).join('.') || '(body)', message: i.message }));
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; violations: Violation[] };
+
+/** The base fields and, for a known event type, its details, validated together so every violation is listed. */
+export const parseLogEvent = (input: unknown, prefix: (string | number)[] = []): Parsed<LogEventInput> => {
+  const base = logEventBase.safeParse(input);
+  const violations = base.success ? [] : toViolations(base.error, prefix);
+  const raw = (typeof input === 'object' && input !== null ? input : {}) as Record<string, unknown>;
+  const entry = typeof raw['event_type'] === 'string' ? EVENT_CATALOGUE[raw['event_type']] : undefined;
+  let details: Record<string, unknown> | undefined;
+  if (entry) {
+    const d = entry.details.safeParse(raw['details'] ?? {});
+    if (d.success) details = d.data;
+    else violations.push(...toViolations(d.error, [...prefix, 'details']));
+  }
+  if (!base.success || violations.length > 0) return { ok: false, violations };
+  return { ok: true, value: { ...base.data, ...(details ? { details } : {}) } };
+};
+
+export const batchBody = z.strictObject({ events: z.array(z.unknown()).min(1).max(1000, 'at most 1,000 events per batch') });
+
+export const transitionBody = z.strictObject({
+  to_state: z.string().min(1).max(64),
+  reason: z.string().max(500).optional(),
+  metadata: z.record(z.string(), z.unknown()).optional(),
+});
+
+export const listJourneysQuery = z.strictObject({
+  state: z.string().max(64).optional(),
+  dealer_code: dealerCode.optional(),
+  kind: z.enum(['outreach', 'conversation']).optional(),
+  from: isoTime.optional(),
+  to: isoTime.optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(500).optional(),
+});
+
+export const auditQuery = z.strictObject({ from: isoTime.optional(), to: isoTime.optional() });

@@ -1,0 +1,120 @@
+// The `threadline` command: serve, rebuild, export, demo, attribution.
+import { createWriteStream } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import { streamAudit } from '../api/audit-stream.ts';
+import { ConfigError, loadConfig, type Config } from '../config.ts';
+import { DataDirLockedError } from '../eventstore/pglite/data-dir-lock.ts';
+import { rebuildReadModels } from '../projections/rebuild.ts';
+import { openRuntime } from '../runtime.ts';
+import { attributionCommand } from './attribution-command.ts';
+import { createDemoJourneys } from './demo-command.ts';
+import { progressBar } from './progress.ts';
+import { serve } from './serve.ts';
+
+const USAGE = `Usage: threadline <command> [options]
+
+Commands:
+  serve                         run the HTTP API and the projections (what npm start runs)
+  rebuild                       drop every read model and replay the log from position 0
+  export [--guid G] [--from T] [--to T] [--out FILE]
+                                write raw events in log order as NDJSON (stdout by default)
+  demo --journeys N [--seed S] [--concurrency C]
+                                create N realistic outreach journeys through the command side
+  attribution --paths FILE [...]
+                                channel attribution on a ChannelAttribution CSV (see --help there)
+
+Configuration comes from the environment: see README.md.`;
+
+const storeOf = (c: Config) => c.store;
+
+const withRuntime = async <T>(command: string, fn: (rt: Awaited<ReturnType<typeof openRuntime>>, config: Config) => Promise<T>) => {
+  const config = loadConfig();
+  const rt = await openRuntime(storeOf(config), command);
+  try {
+    return await fn(rt, config);
+  } finally {
+    await rt.close();
+  }
+};
+
+const commands: Record<string, (args: string[]) => Promise<number>> = {
+  async serve() {
+    const config = loadConfig();
+    await serve(config, pino({ level: config.logLevel }));
+    return 0;
+  },
+
+  async rebuild() {
+    return withRuntime('threadline rebuild', async (rt) => {
+      const n = await rebuildReadModels(rt.store, progressBar('rebuild'));
+      process.stderr.write(`rebuilt the read models from ${n} events\n`);
+      return 0;
+    });
+  },
+
+  async export(args) {
+    const { values } = parseArgs({ args, options: { guid: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, out: { type: 'string' } } });
+    for (const k of ['from', 'to'] as const) {
+      if (values[k] !== undefined && Number.isNaN(Date.parse(values[k]))) throw new UsageError(`--${k}: not a date-time: ${values[k]}`);
+    }
+    return withRuntime('threadline export', async (rt) => {
+      const out = values.out ? createWriteStream(values.out) : process.stdout;
+      const n = await streamAudit(
+        rt.store.log,
+        {
+          streamId: values.guid ? `journey-${values.guid}` : undefined,
+          recordedFrom: values.from ? new Date(values.from) : undefined,
+          recordedTo: values.to ? new Date(values.to) : undefined,
+        },
+        (line) => (out.write(line) ? undefined : new Promise<void>((r) => out.once('drain', () => r()))),
+      );
+      if (values.out) await new Promise((r) => (out as ReturnType<typeof createWriteStream>).end(r));
+      process.stderr.write(`exported ${n} events\n`);
+      return 0;
+    });
+  },
+
+  async demo(args) {
+    const { values } = parseArgs({ args, options: { journeys: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '8' } } });
+    const journeys = Number(values.journeys);
+    const seed = Number(values.seed);
+    const concurrency = Number(values.concurrency);
+    if (!Number.isInteger(journeys) || journeys < 1) throw new UsageError('--journeys: a positive integer');
+    if (!Number.isInteger(seed)) throw new UsageError('--seed: an integer');
+    if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency: a positive integer');
+    return withRuntime('threadline demo', async (rt, config) => {
+      await createDemoJourneys(rt.store, { journeys, seed, concurrency, prefix: config.guidPrefix, onProgress: progressBar('demo journeys') });
+      const bar = progressBar('projecting');
+      await rt.runner.catchUp((n) => bar(n, n));
+      process.stderr.write(`created ${journeys} demo journeys\n`);
+      return 0;
+    });
+  },
+
+  attribution: (args) => attributionCommand(args, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }),
+};
+
+class UsageError extends Error {}
+
+export const main = async (argv: string[]): Promise<number> => {
+  const [name, ...args] = argv;
+  if (!name || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return name ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    process.stderr.write(`Unknown command: ${name}\n\n${USAGE}\n`);
+    return 2;
+  }
+  try {
+    return await command(args);
+  } catch (error) {
+    if (error instanceof UsageError || error instanceof ConfigError || error instanceof DataDirLockedError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`threadline ${name}: ${(error as Error).message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+};

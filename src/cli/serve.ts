@@ -1,0 +1,45 @@
+// `threadline serve`: open the store, migrate, start the projections, listen; drain and stop cleanly on SIGTERM.
+import type { Server } from 'node:http';
+import type { Logger } from 'pino';
+import { buildApp } from '../api/app.ts';
+import type { Config } from '../config.ts';
+import { openRuntime } from '../runtime.ts';
+
+export const serve = async (config: Config, logger: Logger): Promise<Server> => {
+  const rt = await openRuntime(config.store, 'threadline serve', { logger });
+  let ready = true;
+  rt.runner.start();
+  const app = buildApp({
+    store: rt.store,
+    db: rt.db,
+    projections: rt.runner,
+    config: { guidPrefix: config.guidPrefix, publicUrl: config.publicUrl, bodyLimit: config.bodyLimit },
+    logger,
+    isReady: () => ready,
+  });
+  const server = app.listen(config.port, config.host);
+  await new Promise<void>((resolve, reject) => {
+    server.once('listening', resolve);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  logger.info({ port: typeof address === 'object' && address ? address.port : config.port, store: rt.store.kind }, 'threadline listening');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    ready = false;
+    logger.info({ signal }, 'draining in-flight requests');
+    // close() stops accepting and resolves when in-flight requests are answered; idle keep-alives are closed.
+    const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+    server.closeIdleConnections();
+    await closed;
+    await rt.close();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  return server;
+};

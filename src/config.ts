@@ -1,0 +1,47 @@
+// The one place configuration is read: environment variables parsed by zod, once, at the composition root.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const schema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  HOST: z.string().default('0.0.0.0'),
+  THREADLINE_DATA_DIR: z.string().min(1).default('./data'),
+  DATABASE_URL: z.string().url().optional(),
+  THREADLINE_GUID_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,15}$/, 'uppercase letters and digits, starting with a letter').default('FORD'),
+  THREADLINE_PUBLIC_URL: z.string().url().optional(),
+  THREADLINE_BODY_LIMIT: z.string().default('1mb'),
+  THREADLINE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  store: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; connectionString: string; poolSize: number };
+  guidPrefix: string;
+  publicUrl: string;
+  bodyLimit: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+}
+
+export class ConfigError extends Error {}
+
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+  }
+  const c = parsed.data;
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    store: c.DATABASE_URL
+      ? { kind: 'postgres', connectionString: c.DATABASE_URL, poolSize: c.THREADLINE_POOL_SIZE }
+      : { kind: 'pglite', dataDir: resolve(c.THREADLINE_DATA_DIR) },
+    guidPrefix: c.THREADLINE_GUID_PREFIX,
+    publicUrl: (c.THREADLINE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
+    bodyLimit: c.THREADLINE_BODY_LIMIT,
+    logLevel: c.LOG_LEVEL,
+  };
+};

@@ -1,0 +1,78 @@
+// Known tracking event types: the zod schema of their details and which way they face (for response times).
+import { z } from 'zod';
+
+export type Direction = 'outbound' | 'inbound' | 'internal';
+
+const id = z.string().min(1).max(200);
+const opt = <T extends z.ZodType>(s: T) => s.optional();
+const count = z.number().int().nonnegative();
+const money = z.number().nonnegative().finite();
+const source = z.enum(['whatsapp', 'sms', 'webchat', 'messenger', 'email', 'app', 'voice']);
+
+// Known fields are typed; extra fields pass through, because providers add fields without notice.
+const details = <S extends z.ZodRawShape>(shape: S) => z.looseObject(shape);
+
+interface CatalogueEntry {
+  direction: Direction;
+  details: z.ZodType<Record<string, unknown>>;
+}
+
+const entry = (direction: Direction, shape: z.ZodRawShape = {}): CatalogueEntry => ({ direction, details: details(shape) });
+
+export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
+  // PRD outreach events
+  CALL_INITIATED: entry('outbound', { agent_id: opt(id), call_id: opt(id) }),
+  CALL_COMPLETED: entry('inbound', {
+    outcome: z.enum(['connected', 'voicemail', 'no_answer', 'busy', 'failed', 'appointment_scheduled']),
+    duration_seconds: opt(z.number().nonnegative().finite()),
+    agent_id: opt(id),
+    call_id: opt(id),
+  }),
+  EMAIL_SENT: entry('outbound', { message_id: opt(id), template_id: opt(id), campaign_id: opt(id) }),
+  EMAIL_OPENED: entry('inbound', { message_id: opt(id) }),
+  EMAIL_CLICKED: entry('inbound', { message_id: opt(id), url: opt(z.url()), link_id: opt(id) }),
+  EMAIL_UNSUBSCRIBED: entry('inbound', { message_id: opt(id), list_id: opt(id) }),
+  EMAIL_BOUNCED: entry('internal', { message_id: opt(id), bounce_type: z.enum(['hard', 'soft']), reason: opt(z.string().max(1000)) }),
+  EMAIL_COMPLAINT: entry('inbound', { message_id: opt(id), feedback_type: opt(z.string().max(100)) }),
+  SMS_SENT: entry('outbound', { message_id: opt(id), template_id: opt(id), segments: opt(count.min(1)) }),
+  SMS_CLICKED: entry('inbound', { message_id: opt(id), url: opt(z.url()) }),
+  SMS_RECEIVED: entry('inbound', { message_id: opt(id), keyword: opt(z.string().max(50)), body_length: opt(count) }),
+  PORTAL_SESSION_START: entry('internal', { portal_session_id: opt(id), role: opt(z.string().max(50)) }),
+  PORTAL_VIEW_LEAD: entry('internal'),
+  PORTAL_CALL_CUSTOMER: entry('outbound', { outcome: opt(z.string().max(50)) }),
+  PORTAL_SCHEDULE_APPOINTMENT: entry('internal', {
+    appointment_id: id,
+    scheduled_for: opt(z.iso.datetime({ offset: true })),
+    service_type: opt(z.string().max(100)),
+  }),
+  PORTAL_ADD_NOTE: entry('internal', { note_length: opt(count) }),
+  APPOINTMENT_CANCELLED: entry('internal', { appointment_id: opt(id), reason: opt(z.string().max(500)) }),
+  // Lifecycle events that carry facts
+  SCHEDULED: entry('internal', { appointment_id: opt(id), scheduled_for: opt(z.iso.datetime({ offset: true })) }),
+  ARRIVED: entry('internal', { appointment_id: opt(id) }),
+  SERVICED: entry('internal', { revenue: opt(money), repair_order_id: opt(id) }),
+  // Conversation events
+  MESSAGE_RECEIVED: entry('inbound', { source, message_id: opt(id), length: opt(count) }),
+  MESSAGE_SENT: entry('outbound', { source, sender: z.enum(['bot', 'agent', 'system']), message_id: opt(id) }),
+  BOT_SESSION_STARTED: entry('internal', { bot_id: opt(id), intent: opt(z.string().max(100)) }),
+  ESCALATION_REQUESTED: entry('inbound', {
+    reason: z.enum(['customer_request', 'bot_fallback', 'sentiment', 'policy']),
+    team: opt(id),
+  }),
+  AGENT_ASSIGNED: entry('internal', { agent_id: id, team: opt(id), queue: opt(id) }),
+  HANDOVER: entry('internal', { to_team: id, from_agent_id: opt(id), reason: opt(z.string().max(500)) }),
+  WEBVIEW_OPENED: entry('inbound', { webview_id: id, url: opt(z.url()) }),
+  WEBVIEW_STEP: entry('inbound', { webview_id: id, step: z.string().min(1).max(100), step_index: opt(count) }),
+  WEBVIEW_EXIT: entry('inbound', { webview_id: id, step: opt(z.string().max(100)), reason: opt(z.string().max(200)) }),
+  WEBVIEW_COMPLETED: entry('inbound', { webview_id: id, result: opt(z.string().max(100)) }),
+  CONVERSATION_RESOLVED: entry('internal', { resolved_by: z.enum(['bot', 'agent', 'customer']) }),
+  SESSION_EXPIRED: entry('internal', { idle_seconds: opt(count) }),
+};
+
+export const EVENT_TYPE_PATTERN = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
+
+export const isKnownEventType = (type: string): boolean => Object.hasOwn(EVENT_CATALOGUE, type);
+
+/** Direction of an event; unknown types face inbound when a customer did them. */
+export const directionOf = (type: string, actorType: string | undefined): Direction =>
+  EVENT_CATALOGUE[type]?.direction ?? (actorType === 'customer' ? 'inbound' : 'internal');

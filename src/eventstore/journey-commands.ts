@@ -1,0 +1,40 @@
+// Runs a journey command against any Emmett EventStore: fold the stream, decide, append with the expected version.
+import { isExpectedVersionConflictError, STREAM_DOES_NOT_EXIST, type EventStore } from '@event-driven-io/emmett';
+import { decide, evolve, initialState, type DecideError, type JourneyCommand } from '../domain/journey-decider.ts';
+import { journeyStreamName, type JourneyEvent } from '../domain/journey-events.ts';
+
+export type CommandOutcome = { ok: true; events: JourneyEvent[] } | { ok: false; error: DecideError };
+
+const MAX_ATTEMPTS = 20;
+
+const backoff = (attempt: number) =>
+  new Promise((resolve) => setTimeout(resolve, Math.min(50, 2 ** attempt) * (0.5 + Math.random())));
+
+/**
+ * Optimistic concurrency: a writer that lost the race reads the stream again and decides again, so a repeated
+ * event_id sent concurrently is still stored once.
+ */
+export const executeJourneyCommand = async (
+  eventStore: EventStore,
+  guid: string,
+  command: JourneyCommand,
+): Promise<CommandOutcome> => {
+  const stream = journeyStreamName(guid);
+  for (let attempt = 0; ; attempt++) {
+    const { state, currentStreamVersion, streamExists } = await eventStore.aggregateStream<ReturnType<typeof initialState>, JourneyEvent>(
+      stream,
+      { evolve, initialState },
+    );
+    const decision = decide(command, state);
+    if (!decision.ok || decision.events.length === 0) return decision;
+    try {
+      await eventStore.appendToStream<JourneyEvent>(stream, decision.events, {
+        expectedStreamVersion: streamExists ? currentStreamVersion : STREAM_DOES_NOT_EXIST,
+      });
+      return decision;
+    } catch (error) {
+      if (!isExpectedVersionConflictError(error) || attempt + 1 >= MAX_ATTEMPTS) throw error;
+      await backoff(attempt);
+    }
+  }
+};

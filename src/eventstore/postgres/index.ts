@@ -1,0 +1,31 @@
+// PostgreSQL mode: the event store, the global log and the read models in one PostgreSQL database.
+import pg from 'pg';
+import type { OpenedStore } from '../store.ts';
+import { createPostgresEventStore } from './postgres-event-store.ts';
+import { createPostgresGlobalLog } from './postgres-global-log.ts';
+
+export interface PostgresStoreOptions {
+  connectionString: string;
+  poolSize?: number;
+}
+
+export const openPostgresStore = async ({ connectionString, poolSize = 20 }: PostgresStoreOptions): Promise<OpenedStore> => {
+  const pool = new pg.Pool({ connectionString, max: poolSize });
+  try {
+    const eventStore = await createPostgresEventStore(pool, connectionString);
+    return {
+      kind: 'postgres',
+      eventStore,
+      log: createPostgresGlobalLog(pool),
+      logOn: createPostgresGlobalLog,
+      pool,
+      close: async () => {
+        await eventStore.close();
+        await pool.end();
+      },
+    };
+  } catch (error) {
+    await pool.end();
+    throw new Error(`Cannot open the PostgreSQL event store: ${(error as Error).message}`, { cause: error });
+  }
+};

@@ -1,0 +1,17 @@
+// The event store port the rest of Threadline uses: Emmett's EventStore plus the global log and the pool.
+import type { EventStore } from '@event-driven-io/emmett';
+import type pg from 'pg';
+import type { GlobalLogReader } from './global-log.ts';
+
+export type StoreKind = 'pglite' | 'postgres';
+
+export interface OpenedStore {
+  kind: StoreKind;
+  eventStore: EventStore;
+  log: GlobalLogReader;
+  /** The global log read through one client (inside a projection's transaction). */
+  logOn(client: pg.PoolClient): GlobalLogReader;
+  /** The PostgreSQL pool the read models live in (the same database as the log in both modes). */
+  pool: pg.Pool;
+  close(): Promise<void>;
+}

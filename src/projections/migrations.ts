@@ -1,0 +1,117 @@
+// Read-model migrations, run at start under Kysely's migration lock.
+import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+
+const createReadModels: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`
+      CREATE TABLE IF NOT EXISTS tracking_events (
+        guid text NOT NULL,
+        event_id text NOT NULL,
+        event_type text NOT NULL,
+        channel text NOT NULL,
+        occurred_at timestamptz NOT NULL,
+        received_at timestamptz NOT NULL,
+        actor_type text,
+        actor_id text,
+        dealer_code text,
+        session_id text,
+        user_id text,
+        details jsonb NOT NULL,
+        is_touch boolean NOT NULL,
+        direction text NOT NULL,
+        global_position bigint NOT NULL,
+        PRIMARY KEY (guid, event_id)
+      );
+      CREATE INDEX IF NOT EXISTS tracking_events_guid_time ON tracking_events (guid, occurred_at);
+      CREATE INDEX IF NOT EXISTS tracking_events_time ON tracking_events (occurred_at);
+      CREATE INDEX IF NOT EXISTS tracking_events_type_time ON tracking_events (event_type, occurred_at);
+      CREATE INDEX IF NOT EXISTS tracking_events_channel_time ON tracking_events (channel, occurred_at);
+      CREATE INDEX IF NOT EXISTS tracking_events_dealer_time ON tracking_events (dealer_code, occurred_at);
+      CREATE INDEX IF NOT EXISTS tracking_events_session ON tracking_events (session_id) WHERE session_id IS NOT NULL;
+
+      CREATE TABLE IF NOT EXISTS journey_summary (
+        guid text PRIMARY KEY,
+        kind text NOT NULL,
+        vin text,
+        customer_id text,
+        dealer_code text,
+        component_code text,
+        severity text,
+        risk_score double precision,
+        failure_probability double precision,
+        risk_event_at timestamptz,
+        created_at timestamptz NOT NULL,
+        first_contact timestamptz,
+        last_contact timestamptz,
+        last_event_at timestamptz NOT NULL,
+        total_touches integer NOT NULL,
+        total_events integer NOT NULL,
+        channels_used text[] NOT NULL,
+        current_state text NOT NULL,
+        state_entered_at timestamptz NOT NULL,
+        converted_at timestamptz,
+        conversion_channel text,
+        conversion_touch_at timestamptz,
+        last_touch_channel text,
+        appointment_id text,
+        revenue_realized numeric(14, 2)
+      );
+      CREATE INDEX IF NOT EXISTS journey_summary_created ON journey_summary (created_at, guid);
+      CREATE INDEX IF NOT EXISTS journey_summary_state ON journey_summary (current_state, created_at);
+      CREATE INDEX IF NOT EXISTS journey_summary_dealer ON journey_summary (dealer_code, created_at);
+      CREATE INDEX IF NOT EXISTS journey_summary_kind ON journey_summary (kind, created_at);
+      CREATE INDEX IF NOT EXISTS journey_summary_severity ON journey_summary (severity);
+      CREATE INDEX IF NOT EXISTS journey_summary_vin ON journey_summary (vin);
+      CREATE INDEX IF NOT EXISTS journey_summary_customer ON journey_summary (customer_id);
+      CREATE INDEX IF NOT EXISTS journey_summary_last_contact ON journey_summary (last_contact);
+      CREATE INDEX IF NOT EXISTS journey_summary_converted ON journey_summary (converted_at) WHERE converted_at IS NOT NULL;
+
+      CREATE TABLE IF NOT EXISTS journey_transitions (
+        guid text NOT NULL,
+        seq integer NOT NULL,
+        from_state text,
+        to_state text NOT NULL,
+        entered_at timestamptz NOT NULL,
+        left_at timestamptz,
+        duration_ms bigint,
+        trigger text NOT NULL,
+        cause_event_id text,
+        reason text,
+        metadata jsonb,
+        PRIMARY KEY (guid, seq)
+      );
+      CREATE INDEX IF NOT EXISTS journey_transitions_to_state ON journey_transitions (to_state, entered_at);
+
+      CREATE TABLE IF NOT EXISTS projection_checkpoints (
+        name text PRIMARY KEY,
+        transaction_id bigint NOT NULL,
+        global_position bigint NOT NULL,
+        events_processed bigint NOT NULL,
+        updated_at timestamptz NOT NULL DEFAULT now()
+      );
+    `.execute(db);
+  },
+};
+
+const MIGRATIONS: Record<string, Migration> = { '0001_read_models': createReadModels };
+
+export const migrateReadModels = async (db: Kysely<unknown>): Promise<void> => {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => MIGRATIONS },
+    migrationTableName: 'threadline_migrations',
+    migrationLockTableName: 'threadline_migrations_lock',
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'unknown';
+    throw new Error(`Read-model migration ${failed} failed`, { cause: error });
+  }
+};
+
+/** The DDL of the read models, so that a rebuild can drop and recreate them. */
+export const recreateReadModels = async (db: Kysely<unknown>): Promise<void> => {
+  await sql`DROP TABLE IF EXISTS tracking_events, journey_summary, journey_transitions CASCADE`.execute(db);
+  await sql`DELETE FROM projection_checkpoints`.execute(db);
+  await createReadModels.up(db);
+};

@@ -1,0 +1,34 @@
+// Kysely over the store's pg pool, and a transaction pinned to one connection that other readers can share.
+import { Kysely, PostgresDialect } from 'kysely';
+import type pg from 'pg';
+import type { ReadModels } from './schema.ts';
+
+export const createReadModelDb = (pool: pg.Pool): Kysely<ReadModels> => new Kysely<ReadModels>({ dialect: new PostgresDialect({ pool }) });
+
+/**
+ * Runs `fn` in one transaction on one connection, handing it both a Kysely instance and the raw client, so that
+ * the global-log reader and the read-model writes see the same transaction (and an embedded store with a
+ * single connection cannot deadlock against itself).
+ */
+export const inClientTransaction = async <T>(
+  pool: pg.Pool,
+  fn: (db: Kysely<ReadModels>, client: pg.PoolClient) => Promise<T>,
+): Promise<T> => {
+  const client = await pool.connect();
+  const db = new Kysely<ReadModels>({
+    dialect: new PostgresDialect({
+      pool: { connect: async () => ({ query: client.query.bind(client), release: () => {} }) as unknown as pg.PoolClient, end: async () => {} },
+    }),
+  });
+  try {
+    await client.query('BEGIN');
+    const result = await fn(db, client);
+    await client.query('COMMIT');
+    client.release();
+    return result;
+  } catch (error) {
+    await client.query('ROLLBACK').catch(() => {});
+    client.release(error instanceof Error ? error : true);
+    throw error;
+  }
+};

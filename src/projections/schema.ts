@@ -1,0 +1,85 @@
+// Kysely types of the read models (int8 columns arrive as bigint: the pg parser is set so for the event store too) (all derived from the event log; replay rebuilds them bit for bit).
+import type { ColumnType, Generated, Kysely } from 'kysely';
+
+type Timestamp = ColumnType<Date, Date | string, Date | string>;
+type Json = ColumnType<Record<string, unknown>, string, string>;
+
+export interface TrackingEventsTable {
+  guid: string;
+  event_id: string;
+  event_type: string;
+  channel: string;
+  occurred_at: Timestamp;
+  received_at: Timestamp;
+  actor_type: string | null;
+  actor_id: string | null;
+  dealer_code: string | null;
+  session_id: string | null;
+  user_id: string | null;
+  details: Json;
+  is_touch: boolean;
+  direction: string;
+  global_position: ColumnType<bigint, bigint | string, bigint | string>;
+}
+
+export interface JourneySummaryTable {
+  guid: string;
+  kind: string;
+  vin: string | null;
+  customer_id: string | null;
+  dealer_code: string | null;
+  component_code: string | null;
+  severity: string | null;
+  risk_score: number | null;
+  failure_probability: number | null;
+  risk_event_at: Timestamp | null;
+  created_at: Timestamp;
+  first_contact: Timestamp | null;
+  last_contact: Timestamp | null;
+  last_event_at: Timestamp;
+  total_touches: number;
+  total_events: number;
+  channels_used: string[];
+  current_state: string;
+  state_entered_at: Timestamp;
+  converted_at: Timestamp | null;
+  conversion_channel: string | null;
+  conversion_touch_at: Timestamp | null;
+  last_touch_channel: string | null;
+  appointment_id: string | null;
+  revenue_realized: ColumnType<string | null, string | number | null, string | number | null>;
+}
+
+export interface JourneyTransitionsTable {
+  guid: string;
+  seq: number;
+  from_state: string | null;
+  to_state: string;
+  entered_at: Timestamp;
+  left_at: Timestamp | null;
+  duration_ms: ColumnType<bigint | null, number | null, number | null>;
+  trigger: string;
+  cause_event_id: string | null;
+  reason: string | null;
+  metadata: Json | null;
+}
+
+export interface ProjectionCheckpointsTable {
+  name: string;
+  transaction_id: ColumnType<bigint, bigint | string, bigint | string>;
+  global_position: ColumnType<bigint, bigint | string, bigint | string>;
+  events_processed: ColumnType<bigint, bigint | string, bigint | string>;
+  updated_at: Generated<Date>;
+}
+
+export interface ReadModels {
+  tracking_events: TrackingEventsTable;
+  journey_summary: JourneySummaryTable;
+  journey_transitions: JourneyTransitionsTable;
+  projection_checkpoints: ProjectionCheckpointsTable;
+}
+
+export type ReadModelDb = Kysely<ReadModels>;
+
+/** Every table a rebuild drops and refills. */
+export const READ_MODEL_TABLES = ['tracking_events', 'journey_summary', 'journey_transitions'] as const;

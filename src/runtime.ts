@@ -1,0 +1,49 @@
+// Composition of the store, the read models and the projection runner, shared by the CLI commands and tests.
+import type { Kysely } from 'kysely';
+import pg from 'pg';
+import { openStore, type StoreConfig } from './eventstore/index.ts';
+import type { OpenedStore } from './eventstore/store.ts';
+import { projectJourneyEvents } from './projections/journey-projection.ts';
+import { migrateReadModels } from './projections/migrations.ts';
+import { createReadModelDb } from './projections/read-model-db.ts';
+import type { ReadModels } from './projections/schema.ts';
+import { createProjectionRunner, type ProjectionRunner } from './workers/projection-runner.ts';
+
+// int8 as bigint everywhere (Emmett sets the same); positions and counts are never silently rounded.
+pg.types.setTypeParser(20, (v: string) => BigInt(v));
+
+export interface Runtime {
+  store: OpenedStore;
+  db: Kysely<ReadModels>;
+  runner: ProjectionRunner;
+  close(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  logger?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  batchSize?: number;
+}
+
+export const openRuntime = async (config: StoreConfig, command: string, options: RuntimeOptions = {}): Promise<Runtime> => {
+  const store = await openStore(config, command);
+  try {
+    const db = createReadModelDb(store.pool);
+    await migrateReadModels(db as Kysely<unknown>);
+    const runner = createProjectionRunner(
+      { pool: store.pool, log: store.log, logOn: store.logOn, project: projectJourneyEvents, logger: options.logger },
+      { batchSize: options.batchSize },
+    );
+    return {
+      store,
+      db,
+      runner,
+      close: async () => {
+        await runner.stop();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+};

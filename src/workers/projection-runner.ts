@@ -1,0 +1,127 @@
+// Catch-up subscription: reads the global log after the stored checkpoint and projects it into the read models.
+import { sql, type Kysely } from 'kysely';
+import type pg from 'pg';
+import { comparePositions, type GlobalLogReader, type LoggedEvent } from '../eventstore/global-log.ts';
+import { readCheckpoint, writeCheckpoint } from '../projections/checkpoints.ts';
+import { inClientTransaction } from '../projections/read-model-db.ts';
+import type { ReadModels } from '../projections/schema.ts';
+
+export type ProjectFn = (db: Kysely<ReadModels>, events: LoggedEvent[]) => Promise<void>;
+
+export interface ProjectionRunnerDeps {
+  pool: pg.Pool;
+  log: GlobalLogReader;
+  logOn: (client: pg.PoolClient) => GlobalLogReader;
+  project: ProjectFn;
+  logger?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+export interface ProjectionRunnerOptions {
+  name?: string;
+  batchSize?: number;
+  pollIntervalMs?: number;
+}
+
+export interface ProjectionRunner {
+  /** Processes one batch; returns how many events it projected (0 when caught up or another instance holds the lock). */
+  processBatch(): Promise<number>;
+  /** Processes batches until the log is exhausted; returns the number of events projected. */
+  catchUp(onProgress?: (processed: number) => void): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+  nudge(): void;
+  /** Resolves true once every event of the stream is projected, false after the timeout. */
+  waitForStream(streamId: string, timeoutMs: number): Promise<boolean>;
+}
+
+export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: ProjectionRunnerOptions = {}): ProjectionRunner => {
+  const name = options.name ?? 'journeys';
+  const batchSize = options.batchSize ?? 500;
+  const pollIntervalMs = options.pollIntervalMs ?? 100;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  const lockKey = `threadline:projection:${name}`;
+
+  const processBatch = () =>
+    inClientTransaction(deps.pool, async (db, client) => {
+      // One instance per projection: the others skip their turn instead of waiting.
+      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey})) AS locked`.execute(db);
+      if (!rows[0]?.locked) return 0;
+      const checkpoint = await readCheckpoint(db, name, true);
+      const events = await deps.logOn(client).read({ after: checkpoint?.position ?? null, limit: batchSize });
+      const last = events.at(-1);
+      if (!last) return 0;
+      await deps.project(db, events);
+      await writeCheckpoint(db, name, {
+        position: last.position,
+        eventsProcessed: (checkpoint?.eventsProcessed ?? 0n) + BigInt(events.length),
+      });
+      return events.length;
+    });
+
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      function done() {
+        clearTimeout(timer);
+        wake = null;
+        resolve();
+      }
+      wake = done;
+    });
+
+  const run = async () => {
+    while (running) {
+      try {
+        const n = await processBatch();
+        if (n === 0 && running) await sleep(pollIntervalMs);
+      } catch (error) {
+        deps.logger?.error({ err: error, projection: name }, 'projection batch failed; retrying');
+        if (running) await sleep(1000);
+      }
+    }
+  };
+
+  return {
+    processBatch,
+    async catchUp(onProgress) {
+      let total = 0;
+      for (let n = await processBatch(); n > 0; n = await processBatch()) {
+        total += n;
+        onProgress?.(total);
+      }
+      return total;
+    },
+    start() {
+      if (running) return;
+      running = true;
+      loop = run();
+    },
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      loop = null;
+    },
+    nudge() {
+      wake?.();
+    },
+    async waitForStream(streamId, timeoutMs) {
+      const head = await deps.log.streamHead(streamId);
+      if (!head) return true;
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const { rows } = await deps.pool.query<{ transaction_id: bigint; global_position: bigint }>(
+          'SELECT transaction_id, global_position FROM projection_checkpoints WHERE name = $1',
+          [name],
+        );
+        const cp = rows[0];
+        if (cp && comparePositions({ transactionId: BigInt(cp.transaction_id), globalPosition: BigInt(cp.global_position) }, head) >= 0) return true;
+        if (Date.now() >= deadline) return false;
+        wake?.();
+        await new Promise((r) => setTimeout(r, 5));
+      }
+    },
+  };
+};
