@@ -27,7 +27,8 @@ export interface Config {
 export class ConfigError extends Error {}
 
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
-  const parsed = schema.safeParse(env);
+  // An empty variable means unset (as `DATABASE_URL= npm start` suggests).
+  const parsed = schema.safeParse(Object.fromEntries(Object.entries(env).filter(([, v]) => v !== '')));
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);

@@ -30,7 +30,7 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
     const db = createReadModelDb(store.pool);
     await migrateReadModels(db as Kysely<unknown>);
     const runner = createProjectionRunner(
-      { pool: store.pool, log: store.log, logOn: store.logOn, project: projectJourneyEvents, logger: options.logger },
+      { pool: store.pool, db, log: store.log, logOn: store.logOn, project: projectJourneyEvents, logger: options.logger },
       { batchSize: options.batchSize },
     );
     return {

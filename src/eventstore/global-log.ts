@@ -2,11 +2,15 @@
 
 /**
  * A place in the global log. PostgreSQL allocates positions before commit, so two writers can commit out of
- * position order; ordering by (transaction id, position) and reading only below the oldest running
- * transaction gives a log that never has a hole behind a reader's checkpoint.
+ * position order; ordering by transaction id and reading only below the oldest running transaction gives a
+ * log that never has a hole behind a reader's checkpoint. Within a transaction the stream position orders
+ * events (the sequence may number one append's events out of stream order).
  */
 export interface LogPosition {
   transactionId: bigint;
+  streamId: string;
+  streamPosition: bigint;
+  /** The event's global position (informative: it is not the sort key). */
   globalPosition: bigint;
 }
 
@@ -34,9 +38,8 @@ export interface GlobalLogReader {
   streamHead(streamId: string): Promise<LogPosition | null>;
 }
 
+const cmp = <T extends bigint | string>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Log order: (transaction id, stream id, stream position). */
 export const comparePositions = (a: LogPosition, b: LogPosition): number =>
-  a.transactionId === b.transactionId
-    ? Number(a.globalPosition - b.globalPosition)
-    : a.transactionId < b.transactionId
-      ? -1
-      : 1;
+  cmp(a.transactionId, b.transactionId) || cmp(a.streamId, b.streamId) || cmp(a.streamPosition, b.streamPosition);

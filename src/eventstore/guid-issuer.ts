@@ -1,5 +1,6 @@
 // Issues journey GUIDs exactly once per risk event (or Idempotency-Key), race-free, through stream creation.
-import { isExpectedVersionConflictError, STREAM_DOES_NOT_EXIST, type EventStore } from '@event-driven-io/emmett';
+import { isExpectedVersionConflictError, type EventStore } from '@event-driven-io/emmett';
+import { MUST_NOT_EXIST } from './store.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { formatGuid, severityCode, utcDate } from '../domain/guid.ts';
 import type { JourneyCreatedData, RiskEvent } from '../domain/journey-events.ts';
@@ -88,7 +89,7 @@ export const issueGuid = async (store: EventStore, r: GuidRequest): Promise<Guid
     if (!reserved) {
       try {
         await store.appendToStream<GuidReserved>(stream, [{ type: 'GuidReserved', data: { guid, fingerprint } }], {
-          expectedStreamVersion: STREAM_DOES_NOT_EXIST,
+          expectedStreamVersion: MUST_NOT_EXIST,
         });
       } catch (error) {
         if (isExpectedVersionConflictError(error)) continue; // a concurrent request reserved first: use its GUID
@@ -109,7 +110,7 @@ export const issueGuid = async (store: EventStore, r: GuidRequest): Promise<Guid
     }
     if (keyStream) {
       await store
-        .appendToStream<GuidReserved>(keyStream, [{ type: 'GuidReserved', data: { guid, fingerprint } }], { expectedStreamVersion: STREAM_DOES_NOT_EXIST })
+        .appendToStream<GuidReserved>(keyStream, [{ type: 'GuidReserved', data: { guid, fingerprint } }], { expectedStreamVersion: MUST_NOT_EXIST })
         .catch((error: unknown) => {
           if (!isExpectedVersionConflictError(error)) throw error;
         });

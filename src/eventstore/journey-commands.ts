@@ -1,5 +1,6 @@
 // Runs a journey command against any Emmett EventStore: fold the stream, decide, append with the expected version.
-import { isExpectedVersionConflictError, STREAM_DOES_NOT_EXIST, type EventStore } from '@event-driven-io/emmett';
+import { isExpectedVersionConflictError, type EventStore } from '@event-driven-io/emmett';
+import { MUST_NOT_EXIST } from './store.ts';
 import { decide, evolve, initialState, type DecideError, type JourneyCommand } from '../domain/journey-decider.ts';
 import { journeyStreamName, type JourneyEvent } from '../domain/journey-events.ts';
 
@@ -29,7 +30,7 @@ export const executeJourneyCommand = async (
     if (!decision.ok || decision.events.length === 0) return decision;
     try {
       await eventStore.appendToStream<JourneyEvent>(stream, decision.events, {
-        expectedStreamVersion: streamExists ? currentStreamVersion : STREAM_DOES_NOT_EXIST,
+        expectedStreamVersion: streamExists ? currentStreamVersion : MUST_NOT_EXIST,
       });
       return decision;
     } catch (error) {

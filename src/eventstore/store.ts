@@ -15,3 +15,10 @@ export interface OpenedStore {
   pool: pg.Pool;
   close(): Promise<void>;
 }
+
+/**
+ * Expected version for "this stream must not exist yet". Emmett 0.42's PostgreSQL store treats its
+ * STREAM_DOES_NOT_EXIST as "no check" (it appends to whatever is there); an explicit 0n is enforced by the
+ * streams table's unique key, so concurrent creators get exactly one winner.
+ */
+export const MUST_NOT_EXIST = 0n;

@@ -13,7 +13,15 @@ export const readCheckpoint = async (db: Kysely<ReadModels>, name: string, forUp
   if (forUpdate) q = q.forUpdate();
   const row = await q.executeTakeFirst();
   return row
-    ? { position: { transactionId: BigInt(row.transaction_id), globalPosition: BigInt(row.global_position) }, eventsProcessed: BigInt(row.events_processed) }
+    ? {
+        position: {
+          transactionId: BigInt(row.transaction_id),
+          streamId: row.stream_id,
+          streamPosition: BigInt(row.stream_position),
+          globalPosition: BigInt(row.global_position),
+        },
+        eventsProcessed: BigInt(row.events_processed),
+      }
     : null;
 };
 
@@ -21,6 +29,8 @@ export const writeCheckpoint = async (db: Kysely<ReadModels>, name: string, cp: 
   const values = {
     name,
     transaction_id: cp.position.transactionId.toString(),
+    stream_id: cp.position.streamId,
+    stream_position: cp.position.streamPosition.toString(),
     global_position: cp.position.globalPosition.toString(),
     events_processed: cp.eventsProcessed.toString(),
   };

@@ -85,6 +85,8 @@ const createReadModels: Migration = {
       CREATE TABLE IF NOT EXISTS projection_checkpoints (
         name text PRIMARY KEY,
         transaction_id bigint NOT NULL,
+        stream_id text NOT NULL,
+        stream_position bigint NOT NULL,
         global_position bigint NOT NULL,
         events_processed bigint NOT NULL,
         updated_at timestamptz NOT NULL DEFAULT now()

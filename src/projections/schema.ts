@@ -67,6 +67,8 @@ export interface JourneyTransitionsTable {
 export interface ProjectionCheckpointsTable {
   name: string;
   transaction_id: ColumnType<bigint, bigint | string, bigint | string>;
+  stream_id: string;
+  stream_position: ColumnType<bigint, bigint | string, bigint | string>;
   global_position: ColumnType<bigint, bigint | string, bigint | string>;
   events_processed: ColumnType<bigint, bigint | string, bigint | string>;
   updated_at: Generated<Date>;

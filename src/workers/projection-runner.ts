@@ -10,6 +10,7 @@ export type ProjectFn = (db: Kysely<ReadModels>, events: LoggedEvent[]) => Promi
 
 export interface ProjectionRunnerDeps {
   pool: pg.Pool;
+  db: Kysely<ReadModels>;
   log: GlobalLogReader;
   logOn: (client: pg.PoolClient) => GlobalLogReader;
   project: ProjectFn;
@@ -112,12 +113,8 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
       if (!head) return true;
       const deadline = Date.now() + timeoutMs;
       for (;;) {
-        const { rows } = await deps.pool.query<{ transaction_id: bigint; global_position: bigint }>(
-          'SELECT transaction_id, global_position FROM projection_checkpoints WHERE name = $1',
-          [name],
-        );
-        const cp = rows[0];
-        if (cp && comparePositions({ transactionId: BigInt(cp.transaction_id), globalPosition: BigInt(cp.global_position) }, head) >= 0) return true;
+        const cp = await readCheckpoint(deps.db, name);
+        if (cp && comparePositions(cp.position, head) >= 0) return true;
         if (Date.now() >= deadline) return false;
         wake?.();
         await new Promise((r) => setTimeout(r, 5));

@@ -27,6 +27,7 @@ export const openPgliteStore = async ({ dataDir, command }: PgliteStoreOptions):
   }
   // One connection, never closed when idle: PGlite is a single session.
   const pool = new pg.Pool({ connectionString: server.connectionString, max: 1, idleTimeoutMillis: 0 });
+  pool.on('error', () => {});
   const close = async () => {
     await pool.end();
     await server.stop();

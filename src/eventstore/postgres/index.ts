@@ -11,6 +11,9 @@ export interface PostgresStoreOptions {
 
 export const openPostgresStore = async ({ connectionString, poolSize = 20 }: PostgresStoreOptions): Promise<OpenedStore> => {
   const pool = new pg.Pool({ connectionString, max: poolSize });
+  // An idle connection dropped by the server (restart, failover) is discarded by the pool; without a
+  // listener the 'error' event would crash the process.
+  pool.on('error', () => {});
   try {
     const eventStore = await createPostgresEventStore(pool, connectionString);
     return {

@@ -9,7 +9,7 @@ export const createPostgresEventStore = async (pool: pg.Pool, connectionString: 
   });
   await eventStore.schema.migrate();
   await pool.query(
-    'CREATE INDEX IF NOT EXISTS threadline_messages_log_order ON emt_messages (transaction_id, global_position)',
+    'CREATE INDEX IF NOT EXISTS threadline_messages_log_order ON emt_messages (transaction_id, stream_id COLLATE "C", stream_position)',
   );
   return eventStore;
 };

@@ -13,7 +13,12 @@ interface Row {
 }
 
 const toEvent = (r: Row): LoggedEvent => ({
-  position: { transactionId: BigInt(r.transaction_id), globalPosition: BigInt(r.global_position) },
+  position: {
+    transactionId: BigInt(r.transaction_id),
+    streamId: r.stream_id,
+    streamPosition: BigInt(r.stream_position),
+    globalPosition: BigInt(r.global_position),
+  },
   streamId: r.stream_id,
   streamPosition: BigInt(r.stream_position),
   type: r.message_type,
@@ -27,8 +32,10 @@ export const createPostgresGlobalLog = (pool: pg.Pool | pg.PoolClient): GlobalLo
     const params: unknown[] = [limit];
     const where = ['is_archived = FALSE', 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())'];
     if (after) {
-      params.push(after.transactionId.toString(), after.globalPosition.toString());
-      where.push(`(transaction_id, global_position) > ($${params.length - 1}::xid8, $${params.length}::bigint)`);
+      params.push(after.transactionId.toString(), after.streamId, after.streamPosition.toString());
+      const n = params.length;
+      // Byte order (COLLATE "C") for stream ids, so that SQL and comparePositions agree.
+      where.push(`(transaction_id, stream_id COLLATE "C", stream_position) > ($${n - 2}::xid8, $${n - 1}::text COLLATE "C", $${n}::bigint)`);
     }
     if (streamId !== undefined) {
       params.push(streamId);
@@ -45,20 +52,22 @@ export const createPostgresGlobalLog = (pool: pg.Pool | pg.PoolClient): GlobalLo
     const { rows } = await pool.query<Row>(
       `SELECT transaction_id::text, global_position::text, stream_id, stream_position::text, message_type, message_data, created
          FROM emt_messages WHERE ${where.join(' AND ')}
-        ORDER BY transaction_id, global_position LIMIT $1`,
+        ORDER BY emt_messages.transaction_id, emt_messages.stream_id COLLATE "C", emt_messages.stream_position LIMIT $1`,
       params,
     );
     return rows.map(toEvent);
   },
 
   async streamHead(streamId: string): Promise<LogPosition | null> {
-    const { rows } = await pool.query<{ transaction_id: string; global_position: string }>(
-      `SELECT transaction_id::text, global_position::text FROM emt_messages
+    const { rows } = await pool.query<{ transaction_id: string; global_position: string; stream_position: string }>(
+      `SELECT transaction_id::text, global_position::text, stream_position::text FROM emt_messages
         WHERE stream_id = $1 AND is_archived = FALSE
-        ORDER BY stream_position DESC LIMIT 1`,
+        ORDER BY emt_messages.stream_position DESC LIMIT 1`,
       [streamId],
     );
     const r = rows[0];
-    return r ? { transactionId: BigInt(r.transaction_id), globalPosition: BigInt(r.global_position) } : null;
+    return r
+      ? { transactionId: BigInt(r.transaction_id), streamId, streamPosition: BigInt(r.stream_position), globalPosition: BigInt(r.global_position) }
+      : null;
   },
 });

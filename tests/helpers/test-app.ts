@@ -1,0 +1,73 @@
+// A real Threadline over real HTTP on a free loopback port, on a fresh store.
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { pino } from 'pino';
+import { buildApp } from '../../src/api/app.ts';
+import { openRuntime, type Runtime } from '../../src/runtime.ts';
+import type { StoreTarget } from './test-stores.ts';
+
+export interface TestApp {
+  url: string;
+  rt: Runtime;
+  post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
+  get(path: string): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  close(): Promise<void>;
+}
+
+export const startTestApp = async (target: StoreTarget, options: { runner?: boolean } = {}): Promise<TestApp> => {
+  const { config, cleanup } = await target.create();
+  const rt = await openRuntime(config, 'vitest');
+  if (options.runner !== false) rt.runner.start();
+  const app = buildApp({
+    store: rt.store,
+    db: rt.db,
+    projections: rt.runner,
+    config: { guidPrefix: 'FORD', publicUrl: 'http://localhost', bodyLimit: '1mb', readYourWritesTimeoutMs: 10_000 },
+    logger: pino({ level: 'silent' }),
+  });
+  const server: Server = await new Promise((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const parse = (text: string) => {
+    try {
+      return JSON.parse(text);
+    } catch {
+      return undefined;
+    }
+  };
+  return {
+    url,
+    rt,
+    async post(path, body, headers = {}) {
+      const res = await fetch(url + path, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: parse(await res.text()), headers: res.headers };
+    },
+    async get(path) {
+      const res = await fetch(url + path);
+      const text = await res.text();
+      return { status: res.status, body: parse(text), text, headers: res.headers };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+      await rt.close();
+      await cleanup();
+    },
+  };
+};
+
+let vinCounter = 0;
+/** A valid, unique VIN for each call. */
+export const nextVin = () => `1FTFW1ET5D${String(process.pid % 1000).padStart(3, '0')}${String(vinCounter++).padStart(4, '0')}`;
+
+export const riskBody = (overrides: Record<string, unknown> = {}) => ({
+  vin: nextVin(),
+  dealer_code: 'DET001',
+  risk_event: { component_code: 'BAT', severity: 'CRITICAL', risk_score: 87.5, timestamp: '2024-12-07T10:00:00Z' },
+  ...overrides,
+});
