@@ -1,0 +1,93 @@
+// `threadline serve` as a process: graceful SIGTERM, and no acknowledged event lost when it is killed.
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openRuntime } from '../../src/runtime.ts';
+import { riskBody } from '../helpers/test-app.ts';
+import { storeTargets } from '../helpers/test-stores.ts';
+import type { StoreConfig } from '../../src/eventstore/index.ts';
+
+const envFor = (config: StoreConfig): Record<string, string> =>
+  config.kind === 'pglite' ? { THREADLINE_DATA_DIR: config.dataDir, DATABASE_URL: '' } : { DATABASE_URL: config.connectionString };
+
+/** Starts serve on a free port; resolves with its base URL once it logs that it listens. */
+const startServe = async (config: StoreConfig) => {
+  const child = spawn('node', ['bin/threadline.js', 'serve'], { env: { ...process.env, ...envFor(config), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+  let out = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const m = /"port":(\d+)[^\n]*threadline listening/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(`http://127.0.0.1:${m[1]}`);
+      }
+    });
+    child.stderr.on('data', (chunk: Buffer) => (out += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`serve exited ${code}: ${out}`)));
+  });
+  return { child, url, output: () => out };
+};
+
+const post = (url: string, body: unknown) =>
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+describe.each(storeTargets())('threadline serve on $name', (target) => {
+  let config: StoreConfig;
+  let cleanup: () => Promise<void>;
+  let child: ChildProcessWithoutNullStreams | undefined;
+  beforeAll(async () => {
+    ({ config, cleanup } = await target.create());
+  });
+  afterAll(async () => {
+    child?.kill('SIGKILL');
+    await cleanup?.();
+  });
+
+  it('loses no acknowledged event when killed, and drains cleanly on SIGTERM', async () => {
+    const first = await startServe(config);
+    child = first.child;
+    const created = await post(`${first.url}/api/v2/tracking/generate-guid`, riskBody());
+    expect(created.status).toBe(201);
+    const { guid } = (await created.json()) as { guid: string };
+    // Acknowledge events concurrently, then kill the process without warning.
+    const acked: string[] = [];
+    await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const res = await post(`${first.url}/api/v2/tracking/log-event`, { guid, event_type: 'SMS_SENT', channel: 'SMS', event_id: `k-${i}` });
+        if (res.status === 201) acked.push(`k-${i}`);
+      }),
+    );
+    expect(acked).toHaveLength(40);
+    first.child.kill('SIGKILL');
+    await once(first.child, 'exit');
+
+    // A new process takes over (the embedded store's stale lock is recognised) and has every event.
+    const second = await startServe(config);
+    child = second.child;
+    const journey = await fetch(`${second.url}/api/v2/tracking/journey/${guid}`);
+    expect(journey.status).toBe(200);
+    const body = (await journey.json()) as { events: { event_id: string }[] };
+    expect(body.events.map((e) => e.event_id).sort()).toEqual([...acked].sort());
+
+    // SIGTERM: a request in flight is answered, then the process exits 0 and releases the store.
+    const inFlight = post(`${second.url}/api/v2/tracking/log-event`, { guid, event_type: 'SMS_SENT', channel: 'SMS', event_id: 'last' });
+    await new Promise((r) => setTimeout(r, 5));
+    second.child.kill('SIGTERM');
+    const [code] = (await once(second.child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(second.output()).toContain('stopped');
+    const answer = await inFlight.catch(() => null);
+    const rt = await openRuntime(config, 'vitest after serve');
+    try {
+      const stored = await rt.store.eventStore.readStream(`journey-${guid}`);
+      const ids = stored.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [(e.data as { event_id: string }).event_id] : []));
+      // Either the request was answered 201 and the event is stored, or it never reached the server.
+      if (answer?.status === 201) expect(ids).toContain('last');
+      expect(ids.filter((id) => id.startsWith('k-'))).toHaveLength(40);
+    } finally {
+      await rt.close();
+    }
+  });
+});
