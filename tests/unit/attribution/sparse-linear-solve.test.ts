@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { blockOrder, solveFixedPoint, transpose, truncatedVisits, type CsrMatrix } from '../../../src/domain/attribution/sparse-linear-solve.ts';
+import { denseSolve } from './dense-reference.ts';
 
 const SEED = 20_261_123;
 
@@ -40,21 +41,6 @@ function toCsr(dense: number[][]): CsrMatrix {
   return { n: dense.length, rowPtr: Int32Array.from(rowPtr), colIdx: Int32Array.from(colIdx), values: Float64Array.from(values) };
 }
 
-function denseSolve(a: number[][], b: number[]): number[] {
-  const n = b.length;
-  const m = a.map((row, i) => [...row, b[i]!]);
-  for (let col = 0; col < n; col++) {
-    let pivot = col;
-    for (let r = col + 1; r < n; r++) if (Math.abs(m[r]![col]!) > Math.abs(m[pivot]![col]!)) pivot = r;
-    [m[col], m[pivot]] = [m[pivot]!, m[col]!];
-    for (let r = 0; r < n; r++) {
-      if (r === col) continue;
-      const f = m[r]![col]! / m[col]![col]!;
-      for (let c = col; c <= n; c++) m[r]![c]! -= f * m[col]![c]!;
-    }
-  }
-  return m.map((row, i) => row[n]! / row[i]!);
-}
 
 describe('blockOrder', () => {
   it('puts every node a row refers to in the same or an earlier block, and mutually reachable nodes together', () => {
