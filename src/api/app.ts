@@ -6,6 +6,16 @@ import { ProblemError, sendProblem } from './problems.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { queryRoutes } from './routes/queries.ts';
 
+/** Pool exhaustion or a lost database: an infrastructure failure the client should retry, not a bug. */
+const isStoreUnavailable = (error: unknown): boolean => {
+  for (let e: unknown = error; e instanceof Error; e = e.cause) {
+    const code = (e as { code?: string }).code;
+    if (/timeout exceeded when trying to connect|Connection terminated/i.test(e.message)) return true;
+    if (code === 'ECONNREFUSED' || code === '57P01' || code === '57P03' || code === '53300') return true;
+  }
+  return false;
+};
+
 export const buildApp = (deps: AppDeps): express.Express => {
   const app = express();
   app.disable('x-powered-by');
@@ -61,6 +71,12 @@ export const buildApp = (deps: AppDeps): express.Express => {
     }
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       sendProblem(res, 'unsupported_media_type', (error as Error).message);
+      return;
+    }
+    if (isStoreUnavailable(error)) {
+      deps.logger.warn({ err: error }, 'event store unavailable');
+      res.set('Retry-After', '1');
+      sendProblem(res, 'store_unavailable', 'The event store is busy or unreachable; retry shortly (a retry with the same event_id or Idempotency-Key is safe)');
       return;
     }
     deps.logger.error({ err: error }, 'unhandled error');

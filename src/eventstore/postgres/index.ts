@@ -10,7 +10,8 @@ export interface PostgresStoreOptions {
 }
 
 export const openPostgresStore = async ({ connectionString, poolSize = 20 }: PostgresStoreOptions): Promise<OpenedStore> => {
-  const pool = new pg.Pool({ connectionString, max: poolSize });
+  // A bounded wait for a connection: under overload a request fails fast with 503 instead of queueing forever.
+  const pool = new pg.Pool({ connectionString, max: poolSize, connectionTimeoutMillis: 10_000 });
   // An idle connection dropped by the server (restart, failover) is discarded by the pool; without a
   // listener the 'error' event would crash the process.
   pool.on('error', () => {});

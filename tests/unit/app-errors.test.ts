@@ -1,0 +1,46 @@
+// Infrastructure failures map to 503 with Retry-After; bugs to a 500 that hides internals.
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.ts';
+import type { AppDeps } from '../../src/api/deps.ts';
+
+const appFailingWith = async (error: Error) => {
+  const failing = async () => {
+    throw error;
+  };
+  // A unit-level stand-in: only the failure path is exercised, never a stored event.
+  const deps = {
+    store: { kind: 'postgres', eventStore: { aggregateStream: failing, readStream: failing, appendToStream: failing, streamExists: failing } },
+    db: {},
+    projections: { waitForStream: async () => true, nudge: () => {} },
+    config: { guidPrefix: 'FORD', publicUrl: 'http://x', bodyLimit: '1mb' },
+    logger: pino({ level: 'silent' }),
+  } as unknown as AppDeps;
+  const server = buildApp(deps).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v2/tracking/log-event`;
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ guid: 'FORD-2024-12-07-BAT-CRT-DET001-A7B9C2', event_type: 'EMAIL_SENT', channel: 'EMAIL' }),
+  });
+  server.close();
+  return { status: res.status, retryAfter: res.headers.get('retry-after'), body: (await res.json()) as { code: string; detail: string } };
+};
+
+describe('error mapping', () => {
+  it('answers 503 with Retry-After when the pool is exhausted or the database is gone', async () => {
+    const timeout = await appFailingWith(new Error('timeout exceeded when trying to connect'));
+    expect(timeout).toMatchObject({ status: 503, retryAfter: '1', body: { code: 'store_unavailable' } });
+    const refused = await appFailingWith(new Error('wrapped', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }));
+    expect(refused.status).toBe(503);
+  });
+
+  it('answers 500 without internals for a bug', async () => {
+    const bug = await appFailingWith(new TypeError('x is undefined at secret.ts:12'));
+    expect(bug.status).toBe(500);
+    expect(bug.body.code).toBe('internal_error');
+    expect(bug.body.detail).not.toContain('secret');
+  });
+});
