@@ -2,7 +2,7 @@
 // itself (a child process on 127.0.0.1), creates and removes its own data directory / database.
 //
 //   node --import tsx bench/http-bench.ts [--mode pglite|postgres|both] [--scenario guid,log,throughput,query|all]
-//        [--journeys 100000] [--populate-concurrency 32 (postgres) / 8 (pglite)] [--allow-xid-crossing] [--quick] [--json FILE] [--keep]
+//        [--journeys 100000] [--populate-chunk 5000 (0 = one demo run)] [--populate-concurrency 32 (postgres) / 8 (pglite)] [--allow-xid-crossing] [--quick] [--json FILE] [--keep]
 //        [--reuse-dir DIR | --reuse-db NAME]   (an already populated store: no populate, nothing deleted)
 //
 // Scenarios (each preceded by a warm-up of the same request at the same rate/concurrency):
@@ -50,6 +50,7 @@ const { values: args } = parseArgs({
     'reuse-dir': { type: 'string' },
     'reuse-db': { type: 'string' },
     'allow-xid-crossing': { type: 'boolean', default: false },
+    'populate-chunk': { type: 'string', default: '5000' },
   },
 });
 
@@ -73,6 +74,7 @@ const cfg = {
   queryRate: num('query-rate'),
   queryMs: secs('query-duration'),
   queryConcurrency: num('query-concurrency'),
+  populateChunk: num('populate-chunk'),
   warmupMs: (quick ? 1 : num('warmup')) * 1000,
 };
 const ALL = ['guid', 'log', 'throughput', 'query'] as const;
@@ -192,32 +194,53 @@ const childEnv = (store: Store, extra: Record<string, string> = {}) => {
   return env;
 };
 
-/** `threadline demo`: returns the wall-clock seconds, the creation and projection phases separately. */
-const populate = async (store: Store, journeys: number, concurrency: number) => {
-  log(`populating ${journeys} journeys (demo --concurrency ${concurrency}) into ${store.describe}`);
+/** One `threadline demo` run: wall-clock seconds, split into creating and projecting. */
+const demoRun = async (store: Store, journeys: number, concurrency: number, seed: number, verbose: boolean) => {
   const t0 = performance.now();
   let tCreated = NaN;
-  const child = spawn(process.execPath, [BIN, 'demo', '--journeys', String(journeys), '--concurrency', String(concurrency)], {
+  const child = spawn(process.execPath, [BIN, 'demo', '--journeys', String(journeys), '--concurrency', String(concurrency), '--seed', String(seed)], {
     env: childEnv(store),
     stdio: ['ignore', 'ignore', 'pipe'],
   });
-  cleanups.push(() => void child.kill('SIGTERM'));
+  const kill = () => void child.kill('SIGTERM');
+  cleanups.push(kill);
   let tail = '';
   child.stderr!.on('data', (c: Buffer) => {
     const s = c.toString();
     tail = (tail + s).slice(-4000);
     for (const line of s.split('\n').filter(Boolean)) {
       if (line.startsWith('projecting') && Number.isNaN(tCreated)) tCreated = performance.now();
-      if (/\d0%|100%|created/.test(line)) log(`  demo: ${line.trim()}`);
+      if (verbose && /\d0%|100%|created/.test(line)) log(`  demo: ${line.trim()}`);
     }
   });
   const code = await new Promise<number | null>((r) => child.once('exit', r));
-  cleanups.pop();
+  cleanups.splice(cleanups.indexOf(kill), 1);
   if (code !== 0) throw new Error(`demo exited with ${code}:\n${tail}`);
   const total = (performance.now() - t0) / 1000;
   const create = Number.isNaN(tCreated) ? NaN : (tCreated - t0) / 1000;
-  log(`populated ${journeys} journeys in ${total.toFixed(1)} s (creating ${create.toFixed(1)} s, projecting ${(total - create).toFixed(1)} s)`);
-  return { journeys, concurrency, totalS: total, createS: create, projectS: total - create };
+  return { totalS: total, createS: create, projectS: total - create };
+};
+
+/**
+ * `threadline demo` for `journeys` journeys, in runs of `chunk` (seeds 1, 2, ...; 0 = one run). Several runs keep
+ * each run's projection catch-up short: the catch-up cost grows with the square of the events behind it (see
+ * RESULTS.md), so one 100,000-journey run spends most of its time projecting.
+ */
+const populate = async (store: Store, journeys: number, concurrency: number, chunk: number) => {
+  const size = chunk > 0 ? chunk : journeys;
+  const runs = Math.ceil(journeys / size);
+  log(`populating ${journeys} journeys (demo --concurrency ${concurrency}, ${runs} run(s) of up to ${size}) into ${store.describe}`);
+  const sum = { totalS: 0, createS: 0, projectS: 0 };
+  for (let k = 0; k < runs; k++) {
+    const n = Math.min(size, journeys - k * size);
+    const r = await demoRun(store, n, concurrency, k + 1, runs === 1);
+    sum.totalS += r.totalS;
+    sum.createS += r.createS;
+    sum.projectS += r.projectS;
+    if (runs > 1) log(`  demo run ${k + 1}/${runs} (--journeys ${n} --seed ${k + 1}): ${r.totalS.toFixed(1)} s (create ${r.createS.toFixed(1)} s, project ${r.projectS.toFixed(1)} s)`);
+  }
+  log(`populated ${journeys} journeys in ${sum.totalS.toFixed(1)} s (creating ${sum.createS.toFixed(1)} s, projecting ${sum.projectS.toFixed(1)} s)`);
+  return { journeys, concurrency, chunk: size, runs, ...sum };
 };
 
 interface Server {
@@ -336,7 +359,7 @@ const benchMode = async (mode: 'pglite' | 'postgres'): Promise<ModeResult> => {
     log(xidNote);
   }
   if (scenarios.includes('query') && !store.reused && cfg.journeys > 0) {
-    result.populate = await populate(store, cfg.journeys, cfg.populateConcurrency ?? (mode === 'postgres' ? 32 : 8));
+    result.populate = await populate(store, cfg.journeys, cfg.populateConcurrency ?? (mode === 'postgres' ? 32 : 8), cfg.populateChunk);
   }
   const server = await startServer(store);
   result.startupS = server.startupS;
@@ -473,7 +496,7 @@ const main = async () => {
     process.stdout.write(`\n## ${r.mode} (${r.store})\n\n`);
     if (r.populate) {
       process.stdout.write(
-        `populate: ${r.populate.journeys} journeys with demo --concurrency ${r.populate.concurrency} in ${r.populate.totalS.toFixed(1)} s ` +
+        `populate: ${r.populate.journeys} journeys with demo --concurrency ${r.populate.concurrency} (${r.populate.runs} run(s) of ${r.populate.chunk}) in ${r.populate.totalS.toFixed(1)} s ` +
           `(create ${r.populate.createS.toFixed(1)} s, project ${r.populate.projectS.toFixed(1)} s)\n`,
       );
     }

@@ -3,6 +3,8 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import type { AppDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
 import { ProblemError, sendProblem } from './problems.ts';
+import { analyticsRoutes, MOUNT_PATH as ANALYTICS_PATH } from './routes/analytics.ts';
+import { attributionRoutes } from './routes/attribution.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { queryRoutes } from './routes/queries.ts';
 
@@ -43,7 +45,9 @@ export const buildApp = (deps: AppDeps): express.Express => {
   api.use(express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
   api.use(commandRoutes(deps));
   api.use(queryRoutes(deps));
+  api.use(attributionRoutes(deps));
   app.use('/api/v2/tracking', api);
+  app.use(ANALYTICS_PATH, analyticsRoutes(deps));
 
   app.use((req, res) => sendProblem(res, 'not_found', `No route for ${req.method} ${req.path}`));
 

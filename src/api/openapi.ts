@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { PROBLEM_TYPES, problemTypeUri } from './problems.ts';
 import { batchBody, generateGuidBody, listJourneysQuery, transitionBody } from './schemas.ts';
+import { analyticsPaths } from './openapi-analytics.ts';
 import { CHANNELS, ACTOR_TYPES } from '../domain/channels.ts';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
@@ -104,6 +105,7 @@ export const openApiDocument = {
         responses: { '200': ok('{journeys, next_cursor}'), '400': problemResponse('Validation failed') },
       },
     },
+    ...analyticsPaths,
   },
   components: {
     schemas: {

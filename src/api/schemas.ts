@@ -41,7 +41,12 @@ const logEventBase = z.strictObject({
 export type LogEventInput = z.infer<typeof logEventBase>;
 
 export const toViolations = (error: z.ZodError, prefix: (string | number)[] = []): Violation[] =>
-  error.issues.map((i) => ({ path: [...prefix, ...i.path].map(String).join('.') || '(body)', message: i.message }));
+  error.issues.flatMap((i) => {
+    // An unknown field is reported at its own path, one violation each.
+    const paths = i.code === 'unrecognized_keys' ? i.keys.map((k) => [...i.path, k]) : [i.path];
+    const message = i.code === 'unrecognized_keys' ? 'unknown field' : i.message;
+    return paths.map((p) => ({ path: [...prefix, ...p].map(String).join('.') || '(body)', message }));
+  });
 
 export type Parsed<T> = { ok: true; value: T } | { ok: false; violations: Violation[] };
 

@@ -1,4 +1,4 @@
-// Projects a batch of journey-stream events into tracking_events, journey_summary and journey_transitions.
+// Projects a batch of journey-stream events into tracking_events, journey_summary, journey_transitions and journey_paths.
 import type { Kysely } from 'kysely';
 import { allStates } from '../domain/journey-definition.ts';
 import type { JourneyCreatedData, JourneyTransitionedData } from '../domain/journey-events.ts';
@@ -6,6 +6,7 @@ import { JOURNEY_STREAM_PREFIX } from '../domain/journey-events.ts';
 import { JOURNEY_KINDS } from '../domain/journey-kinds.ts';
 import { isTouch, type TrackingEvent } from '../domain/tracking-event.ts';
 import type { LoggedEvent } from '../eventstore/global-log.ts';
+import { projectJourneyPaths } from './journey-paths.ts';
 import type { ReadModels } from './schema.ts';
 import {
   applyTrackingEvent,
@@ -116,6 +117,7 @@ export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: Logg
       )
       .execute();
   }
+  await projectJourneyPaths(trx, trackingRows, summaryRows);
   for (const rows of chunks(newTransitions)) await trx.insertInto('journey_transitions').values(rows).execute();
   for (const c of closed) {
     await trx

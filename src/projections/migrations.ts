@@ -1,5 +1,6 @@
 // Read-model migrations, run at start under Kysely's migration lock.
 import { Migrator, sql, type Kysely, type Migration } from 'kysely';
+import { READ_MODEL_TABLES } from './schema.ts';
 
 const createReadModels: Migration = {
   async up(db: Kysely<unknown>) {
@@ -95,7 +96,27 @@ const createReadModels: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '0001_read_models': createReadModels };
+const createJourneyPaths: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`
+      CREATE TABLE IF NOT EXISTS journey_paths (
+        guid text PRIMARY KEY,
+        kind text NOT NULL,
+        created_at timestamptz NOT NULL,
+        channels text[] NOT NULL,
+        touch_times timestamptz[] NOT NULL,
+        touch_event_ids text[] NOT NULL,
+        converted boolean NOT NULL,
+        converted_at timestamptz,
+        value numeric(14, 2)
+      );
+      CREATE INDEX IF NOT EXISTS journey_paths_converted ON journey_paths (kind, converted_at) WHERE converted;
+      CREATE INDEX IF NOT EXISTS journey_paths_created ON journey_paths (kind, created_at);
+    `.execute(db);
+  },
+};
+
+const MIGRATIONS: Record<string, Migration> = { '0001_read_models': createReadModels, '0002_journey_paths': createJourneyPaths };
 
 export const migrateReadModels = async (db: Kysely<unknown>): Promise<void> => {
   const migrator = new Migrator({
@@ -113,7 +134,8 @@ export const migrateReadModels = async (db: Kysely<unknown>): Promise<void> => {
 
 /** The DDL of the read models, so that a rebuild can drop and recreate them. */
 export const recreateReadModels = async (db: Kysely<unknown>): Promise<void> => {
-  await sql`DROP TABLE IF EXISTS tracking_events, journey_summary, journey_transitions CASCADE`.execute(db);
+  await sql`DROP TABLE IF EXISTS ${sql.join(READ_MODEL_TABLES.map((t) => sql.table(t)))} CASCADE`.execute(db);
   await sql`DELETE FROM projection_checkpoints`.execute(db);
   await createReadModels.up(db);
+  await createJourneyPaths.up(db);
 };

@@ -64,6 +64,19 @@ export interface JourneyTransitionsTable {
   metadata: Json | null;
 }
 
+/** Per journey: its touches in event-time order, and whether, when and for how much it converted. */
+export interface JourneyPathsTable {
+  guid: string;
+  kind: string;
+  created_at: Timestamp;
+  channels: string[];
+  touch_times: ColumnType<Date[], Date[], Date[]>;
+  touch_event_ids: string[];
+  converted: boolean;
+  converted_at: Timestamp | null;
+  value: ColumnType<string | null, string | number | null, string | number | null>;
+}
+
 export interface ProjectionCheckpointsTable {
   name: string;
   transaction_id: ColumnType<bigint, bigint | string, bigint | string>;
@@ -78,10 +91,11 @@ export interface ReadModels {
   tracking_events: TrackingEventsTable;
   journey_summary: JourneySummaryTable;
   journey_transitions: JourneyTransitionsTable;
+  journey_paths: JourneyPathsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
 }
 
 export type ReadModelDb = Kysely<ReadModels>;
 
 /** Every table a rebuild drops and refills. */
-export const READ_MODEL_TABLES = ['tracking_events', 'journey_summary', 'journey_transitions'] as const;
+export const READ_MODEL_TABLES = ['tracking_events', 'journey_summary', 'journey_transitions', 'journey_paths'] as const;

@@ -69,12 +69,12 @@ describe.each(storeTargets())('journey API on $name', (target) => {
 
     it('lists every violation and stores nothing', async () => {
       const before = await storedEventCount();
-      const res = await app.post(`${T}/generate-guid`, { vin: 'short', dealer_code: 'DET-001', risk_event: { component_code: 'BATT', severity: 'SEVERE', risk_score: -1, timestamp: 'yesterday' } });
+      const res = await app.post(`${T}/generate-guid`, { vin: 'short', dealer_code: 'DET-001', colour: 'red', risk_event: { component_code: 'BATT', severity: 'SEVERE', risk_score: -1, timestamp: 'yesterday' } });
       expect(res.status).toBe(400);
       expect(res.headers.get('content-type')).toContain('application/problem+json');
       expect(res.body.code).toBe('validation_failed');
       const paths = res.body.violations.map((v: { path: string }) => v.path).sort();
-      expect(paths).toEqual(['dealer_code', 'risk_event.component_code', 'risk_event.risk_score', 'risk_event.severity', 'risk_event.timestamp', 'vin']);
+      expect(paths).toEqual(['colour', 'dealer_code', 'risk_event.component_code', 'risk_event.risk_score', 'risk_event.severity', 'risk_event.timestamp', 'vin']);
       expect(await storedEventCount()).toBe(before);
     });
   });

@@ -11,6 +11,7 @@ const snapshot = async (rt: Runtime) => {
     events: await q('SELECT * FROM tracking_events ORDER BY guid, event_id'),
     summaries: await q('SELECT * FROM journey_summary ORDER BY guid'),
     transitions: await q('SELECT * FROM journey_transitions ORDER BY guid, seq'),
+    paths: await q('SELECT * FROM journey_paths ORDER BY guid'),
   };
 };
 
@@ -33,6 +34,8 @@ describe.each(storeTargets())('rebuild on $name', (target) => {
     for (let n = await rt.runner.processBatch(); n > 0; n = await rt.runner.processBatch());
     const before = await snapshot(rt);
     expect(JSON.parse(before.summaries)).toHaveLength(60);
+    expect(JSON.parse(before.paths)).toHaveLength(60);
+    expect(JSON.parse(before.paths).some((p: { converted: boolean; value: string | null }) => p.converted && p.value !== null)).toBe(true);
     expect(JSON.parse(before.events).length).toBeGreaterThan(60 * 4);
     let reported = 0;
     const replayed = await rebuildReadModels(rt.store, (done) => (reported = done));

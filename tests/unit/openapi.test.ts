@@ -6,8 +6,12 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const routeFiles = ['src/api/app.ts', ...readdirSync('src/api/routes').map((f) => join('src/api/routes', f))];
+// A route file mounted elsewhere than /api/v2/tracking exports the MOUNT_PATH app.ts mounts it at.
+const mounts = new Map(
+  await Promise.all(routeFiles.map(async (file) => [file, ((await import(`../../${file}`)) as { MOUNT_PATH?: string }).MOUNT_PATH] as const)),
+);
 const declared = routeFiles.flatMap((file) => {
-  const base = file.endsWith('app.ts') ? '' : '/api/v2/tracking';
+  const base = file.endsWith('app.ts') ? '' : (mounts.get(file) ?? '/api/v2/tracking');
   return [...readFileSync(file, 'utf8').matchAll(/(?:router|app)\.(get|post|put|patch|delete)\('([^']+)'/g)].map(
     ([, method, path]) => `${method!.toUpperCase()} ${base}${path!.replace(/:(\w+)/g, '{$1}')}`,
   );
@@ -19,6 +23,12 @@ describe('OpenAPI document', () => {
   it('documents every route, and only routes that exist', () => {
     expect(declared.length).toBeGreaterThan(8);
     expect([...documented].sort()).toEqual([...declared].sort());
+  });
+
+  it('documents routes under their mount path', () => {
+    expect(declared).toContain('GET /api/v2/analytics/predictions');
+    expect(declared).toContain('GET /api/v2/tracking/attribution');
+    expect(readFileSync('src/api/app.ts', 'utf8')).toMatch(/app\.use\(ANALYTICS_PATH, analyticsRoutes\(deps\)\)/);
   });
 
   it('lists every problem code of the catalogue', () => {

@@ -4,6 +4,7 @@ import { isGuid } from '../../domain/guid.ts';
 import { journeyAnalytics } from '../../domain/journey-analytics.ts';
 import { journeyStreamName } from '../../domain/journey-events.ts';
 import { JOURNEY_KINDS } from '../../domain/journey-kinds.ts';
+import { journeyOutcomeAnalytics } from '../../projections/journey-outcome-analytics.ts';
 import { getJourneyRows, listJourneys, summaryJson } from '../../projections/journey-queries.ts';
 import { streamAudit } from '../audit-stream.ts';
 import type { AppDeps } from '../deps.ts';
@@ -79,7 +80,10 @@ export const queryRoutes = (deps: AppDeps): Router => {
       events,
       summary: summaryJson(rows.summary),
       transitions,
-      analytics: journeyAnalytics(rows.summary.created_at, rows.events, rows.transitions, definition.terminal, now()),
+      analytics: {
+        ...journeyAnalytics(rows.summary.created_at, rows.events, rows.transitions, definition.terminal, now()),
+        ...(await journeyOutcomeAnalytics(deps.db, rows, definition)),
+      },
     });
   });
 

@@ -1,0 +1,51 @@
+// A journey's conversion analytics for GET journey: attribution, predicted conversion, score, drop-off, channel metrics.
+import type { Kysely, Selectable } from 'kysely';
+import type { JourneyDefinition } from '../domain/journey-definition.ts';
+import { journeyConversionAttribution } from '../domain/journey-attribution.ts';
+import { channelMetrics, dropOff, journeyScore } from '../domain/journey-outcomes.ts';
+import { getJourneyPath } from './attribution-queries.ts';
+import { conversionModel } from './conversion-model.ts';
+import { toTouchEvent } from './insight-queries.ts';
+import type { JourneySummaryTable, JourneyTransitionsTable, ReadModels, TrackingEventsTable } from './schema.ts';
+
+export interface JourneyRows {
+  summary: Selectable<JourneySummaryTable>;
+  events: Selectable<TrackingEventsTable>[];
+  transitions: Selectable<JourneyTransitionsTable>[];
+}
+
+const round = (x: number) => Math.round(x * 1e6) / 1e6;
+
+/**
+ * conversion_probability: 1 once converted, 0 when closed without converting, otherwise the Markov model's
+ * prediction from the journey's touches so far; null for kinds the model does not cover (only outreach).
+ */
+export const journeyOutcomeAnalytics = async (db: Kysely<ReadModels>, rows: JourneyRows, definition: JourneyDefinition) => {
+  const { summary } = rows;
+  const converted = summary.converted_at !== null;
+  const finished = definition.terminal.includes(summary.current_state);
+  const touches = rows.events.filter((e) => e.is_touch).map(toTouchEvent);
+  const path = await getJourneyPath(db, summary.guid);
+  let probability: number | null = null;
+  if (converted) probability = 1;
+  else if (finished) probability = 0;
+  else if (definition.kind === 'outreach') probability = round((await conversionModel(db)).chain.conversionProbability(path?.channels ?? []));
+  const drop = dropOff(
+    {
+      current_state: summary.current_state,
+      previous_state: rows.transitions.at(-1)?.from_state ?? null,
+      state_entered_at: summary.state_entered_at.getTime(),
+      converted,
+      drop_states: definition.sideStates,
+      terminal_states: definition.terminal,
+    },
+    touches,
+  );
+  return {
+    conversion_attribution: path ? journeyConversionAttribution(path) : null,
+    conversion_probability: probability,
+    journey_score: journeyScore(converted, finished, probability),
+    drop_off_points: drop ? [drop] : [],
+    channel_metrics: channelMetrics(touches),
+  };
+};
