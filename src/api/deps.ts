@@ -11,7 +11,14 @@ export interface AppDeps {
     waitForStream(streamId: string, timeoutMs: number): Promise<boolean>;
     nudge(): void;
   };
-  config: { guidPrefix: string; publicUrl: string; bodyLimit: string; readYourWritesTimeoutMs?: number };
+  config: {
+    guidPrefix: string;
+    publicUrl: string;
+    bodyLimit: string;
+    readYourWritesTimeoutMs?: number;
+    /** How stale the conversion-prediction model may get under writes (default 30 s; 0 refits on every change). */
+    predictionModelMaxAgeMs?: number;
+  };
   logger: Logger;
   clock?: () => Date;
   /** False until start-up (migrations) is done, and again while shutting down. */

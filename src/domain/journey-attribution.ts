@@ -1,5 +1,5 @@
 // Attribution over tracked journeys: their touches before the conversion become paths for the models of ./attribution.
-import { fitMarkovChain, MODEL_NAMES, runModels, type AttributionPath, type MarkovChainModel, type ModelName } from './attribution/index.ts';
+import { DEFAULT_HALF_LIFE_MS, fitMarkovChain, MODEL_NAMES, runModels, timeDecayShares, type AttributionPath, type MarkovChainModel, type ModelName } from './attribution/index.ts';
 
 /** One journey's path as the journey_paths read model keeps it (times in epoch ms). */
 export interface JourneyPath {
@@ -39,43 +39,89 @@ export const touchesBeforeConversion = (p: JourneyPath): { channels: string[]; t
   return { channels: p.channels.slice(0, n), times: p.times.slice(0, n) };
 };
 
-/** Converted journeys become conversion paths (value = revenue); the others, with touches, become null paths. */
-export const toAttributionPaths = (converted: readonly JourneyPath[], nonConverted: readonly JourneyPath[]): AttributionPath[] => {
-  const paths: AttributionPath[] = [];
-  for (const p of converted) {
-    const { channels, times } = touchesBeforeConversion(p);
-    if (channels.length === 0 || p.convertedAt === null) continue;
-    paths.push({ channels, times, conversionTime: p.convertedAt, conversions: 1, value: p.value, nulls: 0 });
-  }
-  for (const p of nonConverted) {
-    if (p.channels.length === 0) continue;
-    paths.push({ channels: p.channels, times: p.times, conversions: 0, value: 0, nulls: 1 });
-  }
-  return paths;
+/** Journeys that share one path, counted: the unit the read model aggregates to and the models consume. */
+export interface PathGroup {
+  channels: string[];
+  journeys: number;
+  value: number;
+}
+
+export interface AttributionInput {
+  /** Touches before the conversion of journeys converted in the window, grouped (empty paths excluded). */
+  converted: readonly PathGroup[];
+  /** Paths of journeys that did not convert (Markov's nulls), grouped (empty paths excluded). */
+  nonConverted: readonly PathGroup[];
+  /** time_decay needs each journey's touch times: its per-journey credits, summed per channel. */
+  timeDecay?: Readonly<Record<string, { conversions: number; value: number }>>;
+}
+
+/** Each channel's time-decay share of one converted journey (7-day half-life unless given); null if it has no touch. */
+export const journeyTimeDecayShares = (p: JourneyPath, halfLifeMs = DEFAULT_HALF_LIFE_MS): Record<string, number> | null => {
+  const { channels, times } = touchesBeforeConversion(p);
+  if (p.convertedAt === null || channels.length === 0) return null;
+  const shares = timeDecayShares(times, p.convertedAt, halfLifeMs);
+  const out: Record<string, number> = {};
+  channels.forEach((c, i) => (out[c] = (out[c] ?? 0) + shares[i]!));
+  return out;
 };
 
+const keyOf = (channels: readonly string[]) => channels.join('\u001f');
+
+/** Groups journeys by path: converted ones by their touches before the conversion. */
+export const groupJourneys = (converted: readonly JourneyPath[], nonConverted: readonly JourneyPath[]): AttributionInput => {
+  const group = (paths: { channels: string[]; value: number }[]) => {
+    const groups = new Map<string, PathGroup>();
+    for (const { channels, value } of paths) {
+      if (channels.length === 0) continue;
+      const g = groups.get(keyOf(channels)) ?? { channels, journeys: 0, value: 0 };
+      g.journeys += 1;
+      g.value += value;
+      groups.set(keyOf(channels), g);
+    }
+    return [...groups.values()];
+  };
+  const timeDecay: Record<string, { conversions: number; value: number }> = {};
+  for (const p of converted) {
+    for (const [c, share] of Object.entries(journeyTimeDecayShares(p) ?? {})) {
+      const t = (timeDecay[c] ??= { conversions: 0, value: 0 });
+      t.conversions += share;
+      t.value += share * p.value;
+    }
+  }
+  return {
+    converted: group(converted.filter((p) => p.convertedAt !== null).map((p) => ({ channels: touchesBeforeConversion(p).channels, value: p.value }))),
+    nonConverted: group(nonConverted.map((p) => ({ channels: p.channels, value: 0 }))),
+    timeDecay,
+  };
+};
+
+const toPaths = (input: AttributionInput): AttributionPath[] => [
+  ...input.converted.map((g) => ({ channels: g.channels, conversions: g.journeys, value: g.value, nulls: 0 })),
+  ...input.nonConverted.map((g) => ({ channels: g.channels, conversions: 0, value: 0, nulls: g.journeys })),
+];
+
 /**
- * Runs the models over converted journeys (and non-converted ones as Markov nulls). Channels are sorted by name;
- * every channel seen on any path appears in every model, with zero when a model credits it nothing.
+ * Runs the models over grouped paths (non-converting ones as Markov nulls). Channels are sorted by name; every
+ * channel seen on a converting path appears in every model, with zero when a model credits it nothing.
  */
-export const attributeJourneys = (
-  converted: readonly JourneyPath[],
-  nonConverted: readonly JourneyPath[],
-  models: readonly ModelName[] = MODEL_NAMES,
-): Record<string, ModelAttribution> => {
-  const paths = toAttributionPaths(converted, nonConverted);
-  const attributed = paths.filter((p) => p.conversions > 0);
-  const conversions = attributed.length;
-  const totalRevenue = round(attributed.reduce((a, p) => a + p.value, 0), 2);
-  const outcome = runModels(paths, { models, useNulls: true, useValue: true });
+export const attributeGroups = (input: AttributionInput, models: readonly ModelName[] = MODEL_NAMES): Record<string, ModelAttribution> => {
+  const conversions = input.converted.reduce((a, g) => a + g.journeys, 0);
+  const totalRevenue = round(input.converted.reduce((a, g) => a + g.value, 0), 2);
+  const pathModels = models.filter((m) => m !== 'time_decay');
+  const outcome = runModels(toPaths(input), { models: pathModels, useNulls: true, useValue: true });
   // Only invalid options make runModels fail, and the options here are fixed: that would be a bug.
   if (!outcome.ok) throw new Error(`attribution failed: ${outcome.error.message}`);
+  const credits = { ...outcome.value.models } as Record<string, Record<string, { conversions: number; value?: number }>>;
+  if (models.includes('time_decay')) {
+    const channels = new Set(input.converted.flatMap((g) => g.channels));
+    credits['time_decay'] = Object.fromEntries([...channels].map((c) => [c, input.timeDecay?.[c] ?? { conversions: 0, value: 0 }]));
+  }
   const result: Record<string, ModelAttribution> = {};
   for (const model of models) {
-    const credits = (outcome.value.models[model] ?? {}) as Record<string, { conversions: number; value?: number }>;
+    const byChannel = credits[model] ?? {};
     const attribution: Record<string, ChannelAttribution> = {};
-    for (const channel of Object.keys(credits).sort()) {
-      const c = credits[channel]!;
+    for (const channel of Object.keys(byChannel).sort()) {
+      const c = byChannel[channel]!;
       attribution[channel] = {
         conversions: round(c.conversions),
         revenue: round(c.value ?? 0),
@@ -87,6 +133,13 @@ export const attributeJourneys = (
   return result;
 };
 
+/** Runs the models over individual journeys (converted ones and non-converting ones as nulls). */
+export const attributeJourneys = (
+  converted: readonly JourneyPath[],
+  nonConverted: readonly JourneyPath[],
+  models: readonly ModelName[] = MODEL_NAMES,
+): Record<string, ModelAttribution> => attributeGroups(groupJourneys(converted, nonConverted), models);
+
 /** One converted journey's channel shares per model; null when it did not convert or had no touch before. */
 export const journeyConversionAttribution = (p: JourneyPath): Record<string, Record<string, number>> | null => {
   if (p.convertedAt === null || touchesBeforeConversion(p).channels.length === 0) return null;
@@ -97,5 +150,5 @@ export const journeyConversionAttribution = (p: JourneyPath): Record<string, Rec
 };
 
 /** Order-1 Markov chain fitted on finished journeys: converted ones as conversions, closed or abandoned ones as nulls. */
-export const fitConversionModel = (converted: readonly JourneyPath[], nulls: readonly JourneyPath[]): MarkovChainModel =>
-  fitMarkovChain(toAttributionPaths(converted, nulls), { order: 1, useNulls: true });
+export const fitConversionModel = (converted: readonly PathGroup[], nulls: readonly PathGroup[]): MarkovChainModel =>
+  fitMarkovChain(toPaths({ converted, nonConverted: nulls }), { order: 1, useNulls: true });

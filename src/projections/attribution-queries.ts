@@ -1,7 +1,7 @@
 // Reads journey_paths for attribution and conversion prediction (outreach journeys: conversion is SCHEDULED).
-import { sql, type Kysely, type Selectable } from 'kysely';
-import type { JourneyPath } from '../domain/journey-attribution.ts';
-import type { JourneyPathsTable, ReadModels } from './schema.ts';
+import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import type { AttributionInput, JourneyPath, PathGroup } from '../domain/journey-attribution.ts';
+import type { JourneyPathsTable, JourneySummaryTable, ReadModels } from './schema.ts';
 
 const KIND = 'outreach';
 
@@ -27,60 +27,119 @@ export const getJourneyPath = async (db: Kysely<ReadModels>, guid: string): Prom
   return row ? toJourneyPath(row) : null;
 };
 
-/** Journeys converted in [start, end), and journeys created then that did not convert, with touches (the nulls). */
-export const loadAttributionPaths = async (db: Kysely<ReadModels>, w: Window) => {
-  const [converted, nulls] = await Promise.all([
-    db
-      .selectFrom('journey_paths as p')
-      .select(pathColumns)
-      .where('p.kind', '=', KIND)
-      .where('p.converted', '=', true)
-      .where('p.converted_at', '>=', w.start)
-      .where('p.converted_at', '<', w.end)
-      .orderBy('p.guid')
+const groups = (rows: { path: string[]; journeys: number; value: number | null }[]): PathGroup[] =>
+  rows.map((r) => ({ channels: r.path, journeys: Number(r.journeys), value: Number(r.value ?? 0) }));
+
+/**
+ * Everything attribution needs over a window, aggregated in SQL (a million journeys become a few thousand
+ * distinct paths): journeys converted in [start, end) by their touches before the conversion, with their
+ * time-decay credits summed; and journeys created then that did not convert, with touches (the nulls).
+ */
+export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, withTimeDecay: boolean) => {
+  const inWindow = db
+    .selectFrom('journey_paths as p')
+    .where('p.kind', '=', KIND)
+    .where('p.converted', '=', true)
+    .where('p.converted_at', '>=', w.start)
+    .where('p.converted_at', '<', w.end);
+  const [converted, nulls, decay] = await Promise.all([
+    inWindow
+      .select([
+        'p.path',
+        sql<number>`count(*)::int`.as('journeys'),
+        sql<number>`coalesce(sum(p.value), 0)::float8`.as('value'),
+      ])
+      .groupBy('p.path')
       .execute(),
     db
       .selectFrom('journey_paths as p')
-      .select(pathColumns)
+      .select(['p.path', sql<number>`count(*)::int`.as('journeys'), sql<number>`0::float8`.as('value')])
       .where('p.kind', '=', KIND)
       .where('p.converted', '=', false)
       .where('p.created_at', '>=', w.start)
       .where('p.created_at', '<', w.end)
-      .where(sql<boolean>`cardinality(p.channels) > 0`)
-      .orderBy('p.guid')
+      .where(sql<boolean>`cardinality(p.path) > 0`)
+      .groupBy('p.path')
       .execute(),
+    withTimeDecay
+      ? inWindow
+          .innerJoin(sql<{ key: string; share: number }>`jsonb_each_text(p.time_decay_shares)`.as('d'), (j) => j.onTrue())
+          .select([
+            sql<string>`d.key`.as('channel'),
+            sql<number>`sum(d.value::float8)`.as('conversions'),
+            sql<number>`sum(d.value::float8 * coalesce(p.value, 0)::float8)`.as('value'),
+          ])
+          .groupBy(sql`d.key`)
+          .execute()
+      : Promise.resolve([]),
   ]);
-  return { converted: converted.map(toJourneyPath), nonConverted: nulls.map(toJourneyPath) };
+  const all = groups(converted);
+  const input: AttributionInput = {
+    converted: all.filter((g) => g.channels.length > 0),
+    nonConverted: groups(nulls),
+    timeDecay: Object.fromEntries(decay.map((d) => [d.channel, { conversions: Number(d.conversions), value: Number(d.value) }])),
+  };
+  return {
+    input,
+    convertedJourneys: all.reduce((a, g) => a + g.journeys, 0),
+    nonConvertingJourneys: input.nonConverted.reduce((a, g) => a + g.journeys, 0),
+  };
 };
 
-/** Finished outreach journeys to fit the conversion model on: converted ones, and closed or abandoned ones with touches. */
-export const loadTrainingPaths = async (db: Kysely<ReadModels>) => {
+const finished = (eb: ExpressionBuilder<ReadModels & { p: JourneyPathsTable; s: JourneySummaryTable }, 'p' | 's'>) =>
+  eb.or([
+    eb('p.converted', '=', true),
+    eb.and([eb('s.current_state', 'in', ['CLOSED', 'ABANDONED']), eb(sql<number>`cardinality(p.path)`, '>', 0)]),
+  ]);
+
+/** Finished outreach journeys to fit the conversion model on, grouped by path: converted ones, and closed or abandoned ones with touches. */
+export const loadTrainingGroups = async (db: Kysely<ReadModels>) => {
   const rows = await db
     .selectFrom('journey_paths as p')
     .innerJoin('journey_summary as s', 's.guid', 'p.guid')
-    .select([...pathColumns, 'p.converted'])
+    .select(['p.path', 'p.converted', sql<number>`count(*)::int`.as('journeys'), sql<number>`0::float8`.as('value')])
     .where('p.kind', '=', KIND)
-    .where((eb) =>
-      eb.or([
-        eb('p.converted', '=', true),
-        eb.and([eb('s.current_state', 'in', ['CLOSED', 'ABANDONED']), eb(sql<number>`cardinality(p.channels)`, '>', 0)]),
-      ]),
-    )
-    .orderBy('p.guid')
+    .where(finished)
+    .groupBy(['p.path', 'p.converted'])
     .execute();
-  return { converted: rows.filter((r) => r.converted).map(toJourneyPath), nulls: rows.filter((r) => !r.converted).map(toJourneyPath) };
+  return { converted: groups(rows.filter((r) => r.converted)), nulls: groups(rows.filter((r) => !r.converted)) };
 };
 
-/** Open outreach journeys (not converted, not CLOSED), optionally in one state. */
-export const loadOpenPaths = async (db: Kysely<ReadModels>, state?: string) => {
+const openJourneys = (db: Kysely<ReadModels>, state: string | undefined) => {
   let q = db
     .selectFrom('journey_paths as p')
     .innerJoin('journey_summary as s', 's.guid', 'p.guid')
-    .select([...pathColumns, 's.current_state'])
     .where('p.kind', '=', KIND)
     .where('p.converted', '=', false)
     .where('s.current_state', '<>', 'CLOSED');
   if (state) q = q.where('s.current_state', '=', state);
-  const rows = await q.execute();
-  return rows.map((r) => ({ path: toJourneyPath(r), current_state: r.current_state }));
+  return q;
+};
+
+/** The distinct paths of open outreach journeys (not converted, not CLOSED), with how many journeys have each. */
+export const loadOpenPathGroups = async (db: Kysely<ReadModels>, state?: string) =>
+  groups(
+    await openJourneys(db, state)
+      .select(['p.path', sql<number>`count(*)::int`.as('journeys'), sql<number>`0::float8`.as('value')])
+      .groupBy('p.path')
+      .execute(),
+  );
+
+/**
+ * The open journeys most likely to convert: each distinct path's probability is computed once, and the
+ * database sorts the journeys by it.
+ */
+export const topOpenJourneys = async (db: Kysely<ReadModels>, scored: { channels: string[]; probability: number }[], limit: number, state?: string) => {
+  if (scored.length === 0) return [];
+  const keys = scored.map((s) => s.channels.join('\u001f'));
+  const probabilities = scored.map((s) => s.probability);
+  return openJourneys(db, state)
+    .innerJoin(sql<{ k: string; probability: number }>`(SELECT * FROM unnest(${keys}::text[], ${probabilities}::float8[]) AS u(k, probability))`.as('pr'), (j) =>
+      j.on(sql`array_to_string(p.path, chr(31))`, '=', sql.ref('pr.k')),
+    )
+    .select(['p.guid', 's.current_state', 'p.path', sql<number>`pr.probability`.as('probability')])
+    .orderBy(sql`pr.probability`, 'desc')
+    .orderBy('p.guid')
+    .limit(limit)
+    .execute();
 };

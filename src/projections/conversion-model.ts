@@ -2,7 +2,7 @@
 import type { Kysely } from 'kysely';
 import { fitConversionModel } from '../domain/journey-attribution.ts';
 import type { MarkovChainModel } from '../domain/attribution/index.ts';
-import { loadTrainingPaths } from './attribution-queries.ts';
+import { loadTrainingGroups } from './attribution-queries.ts';
 import { readCheckpoint } from './checkpoints.ts';
 import type { ReadModels } from './schema.ts';
 
@@ -16,38 +16,56 @@ export interface ConversionModel {
 
 interface Cached {
   key: string;
+  fittedAt: number;
   model: Promise<ConversionModel>;
+  refreshing: boolean;
 }
 
 // Per read-model database, so that apps on different stores (tests) never share a model.
 const cache = new WeakMap<Kysely<ReadModels>, Cached>();
 
 const fit = async (db: Kysely<ReadModels>): Promise<ConversionModel> => {
-  const { converted, nulls } = await loadTrainingPaths(db);
+  const { converted, nulls } = await loadTrainingGroups(db);
+  const count = (gs: { journeys: number }[]) => gs.reduce((a, g) => a + g.journeys, 0);
   return {
     chain: fitConversionModel(converted, nulls),
-    fitted_on_journeys: converted.length + nulls.length,
-    conversions: converted.length,
-    nulls: nulls.length,
+    fitted_on_journeys: count(converted) + count(nulls),
+    conversions: count(converted),
+    nulls: count(nulls),
     fitted_at: new Date().toISOString(),
   };
 };
 
 /**
- * The model fitted on the read models as they are now. The key is the journeys projection's checkpoint, so a
- * cached model is never stale, and concurrent requests share one fit.
+ * The model fitted on the read models. It is refitted when the journeys projection has moved, but at most once
+ * per `maxAgeMs`: meanwhile the previous model answers and the refit runs in the background, so a steady
+ * stream of writes never puts a fit (a scan of every finished journey) on a request's path. Only the very first
+ * request of a process waits for a fit.
  */
-export const conversionModel = async (db: Kysely<ReadModels>, projection = 'journeys'): Promise<ConversionModel> => {
+export const conversionModel = async (db: Kysely<ReadModels>, maxAgeMs = 30_000, projection = 'journeys'): Promise<ConversionModel> => {
   const checkpoint = await readCheckpoint(db, projection);
-  const key = checkpoint
-    ? [checkpoint.position.transactionId, checkpoint.position.globalPosition, checkpoint.position.streamId, checkpoint.eventsProcessed].join(':')
-    : 'empty';
+  const key = checkpoint ? `${checkpoint.position.transactionId}:${checkpoint.position.streamId}:${checkpoint.position.streamPosition}` : 'empty';
   const hit = cache.get(db);
-  if (hit && hit.key === key) return hit.model;
-  const model = fit(db);
-  cache.set(db, { key, model });
-  model.catch(() => {
-    if (cache.get(db)?.model === model) cache.delete(db);
-  });
-  return model;
+  if (hit && (hit.key === key || hit.refreshing)) return hit.model;
+  const start = () => {
+    const entry: Cached = { key, fittedAt: Date.now(), model: fit(db), refreshing: false };
+    entry.model.catch(() => {
+      if (cache.get(db) === entry) cache.delete(db);
+    });
+    return entry;
+  };
+  if (!hit || maxAgeMs <= 0) {
+    const entry = start();
+    cache.set(db, entry);
+    return entry.model;
+  }
+  if (Date.now() - hit.fittedAt >= maxAgeMs) {
+    hit.refreshing = true;
+    const next = start();
+    next.model.then(
+      () => cache.set(db, next),
+      () => (hit.refreshing = false),
+    );
+  }
+  return hit.model;
 };

@@ -20,7 +20,7 @@ const round = (x: number) => Math.round(x * 1e6) / 1e6;
  * conversion_probability: 1 once converted, 0 when closed without converting, otherwise the Markov model's
  * prediction from the journey's touches so far; null for kinds the model does not cover (only outreach).
  */
-export const journeyOutcomeAnalytics = async (db: Kysely<ReadModels>, rows: JourneyRows, definition: JourneyDefinition) => {
+export const journeyOutcomeAnalytics = async (db: Kysely<ReadModels>, rows: JourneyRows, definition: JourneyDefinition, modelMaxAgeMs?: number) => {
   const { summary } = rows;
   const converted = summary.converted_at !== null;
   const finished = definition.terminal.includes(summary.current_state);
@@ -29,7 +29,7 @@ export const journeyOutcomeAnalytics = async (db: Kysely<ReadModels>, rows: Jour
   let probability: number | null = null;
   if (converted) probability = 1;
   else if (finished) probability = 0;
-  else if (definition.kind === 'outreach') probability = round((await conversionModel(db)).chain.conversionProbability(path?.channels ?? []));
+  else if (definition.kind === 'outreach') probability = round((await conversionModel(db, modelMaxAgeMs)).chain.conversionProbability(path?.channels ?? []));
   const drop = dropOff(
     {
       current_state: summary.current_state,

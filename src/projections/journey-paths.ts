@@ -1,9 +1,18 @@
 // The journey_paths read model: each journey's touches in event-time order with its conversion, for attribution.
 import type { Insertable, Kysely } from 'kysely';
+import { journeyTimeDecayShares, touchesBeforeConversion, type JourneyPath } from '../domain/journey-attribution.ts';
 import type { JourneyPathsTable, ReadModels } from './schema.ts';
 import type { SummaryRow, TrackingEventRow } from './journey-summary-reducer.ts';
 
 type PathRow = Insertable<JourneyPathsTable> & { channels: string[]; touch_times: Date[]; touch_event_ids: string[] };
+
+const asJourneyPath = (r: PathRow): JourneyPath => ({
+  guid: r.guid,
+  channels: r.channels,
+  times: r.touch_times.map((t) => t.getTime()),
+  convertedAt: r.converted_at ? new Date(r.converted_at).getTime() : null,
+  value: r.value === null || r.value === undefined ? 0 : Number(r.value),
+});
 
 /**
  * Inserts a touch after every touch at or before its time: touches stay sorted by event time, and ties keep log
@@ -43,11 +52,19 @@ export const projectJourneyPaths = async (trx: Kysely<ReadModels>, trackingRows:
       converted: s.converted_at !== null,
       converted_at: s.converted_at,
       value: s.revenue_realized,
+      path: [],
+      time_decay_shares: null,
     });
   }
   for (const e of trackingRows) {
     const row = rows.get(e.guid);
     if (row && e.is_touch) insertTouch(row, e.channel, new Date(e.occurred_at), e.event_id);
+  }
+  for (const row of rows.values()) {
+    const p = asJourneyPath(row);
+    row.path = touchesBeforeConversion(p).channels;
+    const shares = journeyTimeDecayShares(p);
+    row.time_decay_shares = shares ? JSON.stringify(shares) : null;
   }
   const values = [...rows.values()];
   for (let i = 0; i < values.length; i += 1000) {
@@ -64,6 +81,8 @@ export const projectJourneyPaths = async (trx: Kysely<ReadModels>, trackingRows:
           converted: eb.ref('excluded.converted'),
           converted_at: eb.ref('excluded.converted_at'),
           value: eb.ref('excluded.value'),
+          path: eb.ref('excluded.path'),
+          time_decay_shares: eb.ref('excluded.time_decay_shares'),
         })),
       )
       .execute();

@@ -108,7 +108,11 @@ const createJourneyPaths: Migration = {
         touch_event_ids text[] NOT NULL,
         converted boolean NOT NULL,
         converted_at timestamptz,
-        value numeric(14, 2)
+        value numeric(14, 2),
+        -- What attribution counts: the touches before the conversion (all touches while not converted), and a
+        -- converted journey's time-decay shares, so that a window of a million journeys aggregates in SQL.
+        path text[] NOT NULL,
+        time_decay_shares jsonb
       );
       CREATE INDEX IF NOT EXISTS journey_paths_converted ON journey_paths (kind, converted_at) WHERE converted;
       CREATE INDEX IF NOT EXISTS journey_paths_created ON journey_paths (kind, created_at);

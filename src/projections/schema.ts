@@ -75,6 +75,8 @@ export interface JourneyPathsTable {
   converted: boolean;
   converted_at: Timestamp | null;
   value: ColumnType<string | null, string | number | null, string | number | null>;
+  path: string[];
+  time_decay_shares: ColumnType<Record<string, number> | null, string | null, string | null>;
 }
 
 export interface ProjectionCheckpointsTable {

@@ -22,7 +22,7 @@ export const startTestApp = async (target: StoreTarget, options: { runner?: bool
     store: rt.store,
     db: rt.db,
     projections: rt.runner,
-    config: { guidPrefix: 'FORD', publicUrl: 'http://localhost', bodyLimit: '1mb', readYourWritesTimeoutMs: 10_000 },
+    config: { guidPrefix: 'FORD', publicUrl: 'http://localhost', bodyLimit: '1mb', readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0 },
     logger: pino({ level: 'silent' }),
   });
   const server: Server = await new Promise((resolve) => {

@@ -2,7 +2,7 @@
 import { Router } from 'express';
 import { computeInsights } from '../../domain/insights.ts';
 import { outreach } from '../../domain/journey-kinds.ts';
-import { loadOpenPaths } from '../../projections/attribution-queries.ts';
+import { loadOpenPathGroups, topOpenJourneys } from '../../projections/attribution-queries.ts';
 import { conversionModel } from '../../projections/conversion-model.ts';
 import { loadInsightJourneys } from '../../projections/insight-queries.ts';
 import { insightsQuery, parseQuery, predictionsQuery } from '../analytics-schemas.ts';
@@ -27,18 +27,13 @@ export const analyticsRoutes = (deps: AppDeps): Router => {
 
   router.get('/predictions', async (req, res) => {
     const q = parseQuery(predictionsQuery, req.query);
-    const [model, open] = await Promise.all([conversionModel(deps.db), loadOpenPaths(deps.db, q.state)]);
-    const predictions = open
-      .map((j) => ({
-        guid: j.path.guid,
-        current_state: j.current_state,
-        probability: round(model.chain.conversionProbability(j.path.channels)),
-        touches: j.path.channels,
-      }))
-      .sort((a, b) => b.probability - a.probability || a.guid.localeCompare(b.guid));
+    const [model, open] = await Promise.all([conversionModel(deps.db, deps.config.predictionModelMaxAgeMs), loadOpenPathGroups(deps.db, q.state)]);
+    // The probability depends on the path only: score each distinct path once, let the database rank journeys.
+    const scored = open.map((g) => ({ channels: g.channels, probability: round(model.chain.conversionProbability(g.channels)) }));
+    const top = await topOpenJourneys(deps.db, scored, q.limit, q.state);
     res.json({
-      predictions: predictions.slice(0, q.limit),
-      open_journeys: predictions.length,
+      predictions: top.map((j) => ({ guid: j.guid, current_state: j.current_state, probability: Number(j.probability), touches: j.path })),
+      open_journeys: open.reduce((a, g) => a + g.journeys, 0),
       model: {
         kind: 'markov',
         order: model.chain.order,

@@ -82,7 +82,7 @@ export const queryRoutes = (deps: AppDeps): Router => {
       transitions,
       analytics: {
         ...journeyAnalytics(rows.summary.created_at, rows.events, rows.transitions, definition.terminal, now()),
-        ...(await journeyOutcomeAnalytics(deps.db, rows, definition)),
+        ...(await journeyOutcomeAnalytics(deps.db, rows, definition, deps.config.predictionModelMaxAgeMs)),
       },
     });
   });
