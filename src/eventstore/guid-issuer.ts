@@ -3,8 +3,8 @@ import { isExpectedVersionConflictError, type EventStore } from '@event-driven-i
 import { MUST_NOT_EXIST } from './store.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { formatGuid, severityCode, utcDate } from '../domain/guid.ts';
-import type { JourneyCreatedData, RiskEvent } from '../domain/journey-events.ts';
-import { executeJourneyCommand } from './journey-commands.ts';
+import { decide, initialState } from '../domain/journey-decider.ts';
+import { journeyStreamName, type JourneyCreatedData, type JourneyEvent, type RiskEvent } from '../domain/journey-events.ts';
 
 export interface GuidRequest {
   prefix: string;
@@ -14,6 +14,8 @@ export interface GuidRequest {
   risk_event: RiskEvent;
   idempotencyKey: string | null;
   now: Date;
+  /** The 6 hex characters; a CSPRNG unless a test needs collisions. */
+  randomHex?: () => string;
 }
 
 export type GuidOutcome =
@@ -42,7 +44,7 @@ const newGuid = (r: GuidRequest) =>
     component: r.risk_event.component_code.toUpperCase(),
     code: severityCode(r.risk_event.severity)!,
     dealer: r.dealer_code,
-    random: randomBytes(3).toString('hex').toUpperCase(),
+    random: r.randomHex?.() ?? randomBytes(3).toString('hex').toUpperCase(),
   });
 
 const createdData = (guid: string, r: GuidRequest): JourneyCreatedData => ({
@@ -61,16 +63,39 @@ const readReservation = async (store: EventStore, stream: string) => {
   return { reserved: events.at(-1)?.data ?? null, version: currentStreamVersion, streamExists };
 };
 
+const rethrowUnlessConflict = (error: unknown): void => {
+  if (!isExpectedVersionConflictError(error)) throw error;
+};
+
 /**
  * Creates the journey stream for `guid` unless this request's journey is already there. Returns 'created',
- * 'existed', or 'taken' when another journey holds the GUID (a random collision).
+ * 'existed', or 'taken' when another journey holds the GUID (a random collision). Optimistic: the common case
+ * (a new journey) is one append and no read.
  */
 const ensureJourney = async (store: EventStore, guid: string, r: GuidRequest) => {
-  const outcome = await executeJourneyCommand(store, guid, { type: 'CreateJourney', data: createdData(guid, r) });
-  if (outcome.ok) return 'created';
-  const { events } = await store.readStream<{ type: 'JourneyCreated'; data: JourneyCreatedData }>(`journey-${guid}`, { maxCount: 1n });
+  const decision = decide({ type: 'CreateJourney', data: createdData(guid, r) }, initialState());
+  if (!decision.ok) throw new Error(`creating a journey was refused: ${decision.error.message}`);
+  try {
+    await store.appendToStream<JourneyEvent>(journeyStreamName(guid), decision.events, { expectedStreamVersion: MUST_NOT_EXIST });
+    return 'created';
+  } catch (error) {
+    rethrowUnlessConflict(error);
+  }
+  const { events } = await store.readStream<{ type: 'JourneyCreated'; data: JourneyCreatedData }>(journeyStreamName(guid), { maxCount: 1n });
   const first = events[0]?.data;
   return first && fingerprintOf(first) === fingerprintOf(r) ? 'existed' : 'taken';
+};
+
+/** Appends a reservation at `expected`; when another request got there first, answers the reservation it made. */
+const reserve = async (store: EventStore, stream: string, data: GuidReserved['data'], expected: bigint) => {
+  try {
+    await store.appendToStream<GuidReserved>(stream, [{ type: 'GuidReserved', data }], { expectedStreamVersion: expected });
+    return { guid: data.guid, version: expected + 1n };
+  } catch (error) {
+    rethrowUnlessConflict(error);
+    const { reserved, version } = await readReservation(store, stream);
+    return { guid: reserved!.guid, version };
+  }
 };
 
 export const issueGuid = async (store: EventStore, r: GuidRequest): Promise<GuidOutcome> => {
@@ -83,39 +108,16 @@ export const issueGuid = async (store: EventStore, r: GuidRequest): Promise<Guid
     }
   }
   const stream = naturalKeyStream(r);
+  // The first request for a risk event reserves a GUID for it; a repeat (or a concurrent twin) gets that one.
+  let reservation = await reserve(store, stream, { guid: newGuid(r), fingerprint }, MUST_NOT_EXIST);
   for (let attempt = 0; attempt < 10; attempt++) {
-    const { reserved, version, streamExists } = await readReservation(store, stream);
-    const guid = reserved?.guid ?? newGuid(r);
-    if (!reserved) {
-      try {
-        await store.appendToStream<GuidReserved>(stream, [{ type: 'GuidReserved', data: { guid, fingerprint } }], {
-          expectedStreamVersion: MUST_NOT_EXIST,
-        });
-      } catch (error) {
-        if (isExpectedVersionConflictError(error)) continue; // a concurrent request reserved first: use its GUID
-        throw error;
-      }
+    const journey = await ensureJourney(store, reservation.guid, r);
+    if (journey !== 'taken') {
+      if (keyStream) await reserve(store, keyStream, { guid: reservation.guid, fingerprint }, MUST_NOT_EXIST);
+      return { ok: true, guid: reservation.guid, created: journey === 'created' };
     }
-    const journey = await ensureJourney(store, guid, r);
-    if (journey === 'taken') {
-      // Another journey holds this GUID: reserve a fresh one for this risk event and try again.
-      await store
-        .appendToStream<GuidReserved>(stream, [{ type: 'GuidReserved', data: { guid: newGuid(r), fingerprint } }], {
-          expectedStreamVersion: streamExists ? version : 1n,
-        })
-        .catch((error: unknown) => {
-          if (!isExpectedVersionConflictError(error)) throw error;
-        });
-      continue;
-    }
-    if (keyStream) {
-      await store
-        .appendToStream<GuidReserved>(keyStream, [{ type: 'GuidReserved', data: { guid, fingerprint } }], { expectedStreamVersion: MUST_NOT_EXIST })
-        .catch((error: unknown) => {
-          if (!isExpectedVersionConflictError(error)) throw error;
-        });
-    }
-    return { ok: true, guid, created: journey === 'created' };
+    // Another journey holds this GUID (a random collision): reserve a fresh one for this risk event.
+    reservation = await reserve(store, stream, { guid: newGuid(r), fingerprint }, reservation.version);
   }
   throw new Error('Could not issue a GUID after 10 attempts');
 };
