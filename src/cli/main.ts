@@ -5,6 +5,7 @@ import { pino } from 'pino';
 import { streamAudit } from '../api/audit-stream.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { DataDirLockedError } from '../eventstore/pglite/data-dir-lock.ts';
+import { readCheckpoint } from '../projections/checkpoints.ts';
 import { rebuildReadModels } from '../projections/rebuild.ts';
 import { openRuntime } from '../runtime.ts';
 import { attributionCommand } from './attribution-command.ts';
@@ -85,8 +86,10 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency: a positive integer');
     return withRuntime('threadline demo', async (rt, config) => {
       await createDemoJourneys(rt.store, { journeys, seed, concurrency, prefix: config.guidPrefix, onProgress: progressBar('demo journeys') });
+      const { rows } = await rt.store.pool.query<{ n: bigint }>('SELECT count(*) AS n FROM emt_messages WHERE is_archived = FALSE');
+      const behind = Number(rows[0]?.n ?? 0) - Number((await readCheckpoint(rt.db, 'journeys'))?.eventsProcessed ?? 0);
       const bar = progressBar('projecting');
-      await rt.runner.catchUp((n) => bar(n, n));
+      await rt.runner.catchUp((n) => bar(n, Math.max(n, behind)));
       process.stderr.write(`created ${journeys} demo journeys\n`);
       return 0;
     });
