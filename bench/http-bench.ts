@@ -2,7 +2,7 @@
 // itself (a child process on 127.0.0.1), creates and removes its own data directory / database.
 //
 //   node --import tsx bench/http-bench.ts [--mode pglite|postgres|both] [--scenario guid,log,throughput,query|all]
-//        [--journeys 100000] [--populate-chunk 5000 (0 = one demo run)] [--populate-concurrency 32 (postgres) / 8 (pglite)] [--allow-xid-crossing] [--quick] [--json FILE] [--keep]
+//        [--journeys 100000] [--populate-chunk 5000 (0 = one demo run)] [--populate-max-minutes 25] [--populate-concurrency 32 (postgres) / 8 (pglite)] [--quick] [--json FILE] [--keep]
 //        [--reuse-dir DIR | --reuse-db NAME]   (an already populated store: no populate, nothing deleted)
 //
 // Scenarios (each preceded by a warm-up of the same request at the same rate/concurrency):
@@ -11,21 +11,15 @@
 //   throughput  POST log-event, closed loop with --tp-concurrency (16,64) workers for --tp-duration (30 s) each
 //   query       GET journey/{guid}, after populating --journeys journeys with `threadline demo`: open loop at
 //               --query-rate (50/s) for --query-duration (30 s), then closed loop with --query-concurrency (8) workers
-import { spawn, type ChildProcess } from 'node:child_process';
+//   mixed       (needs query) GET journey at --query-rate while log-event runs at --mixed-write-rate (50/s), both open loop
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { cpus, tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
+import { cleanupAll, cleanups, createBenchDatabase, databaseUrl, demoRun as harnessDemoRun, log, startServer as harnessStartServer, type Server } from './bench-harness.ts';
 import { closedLoop, createClient, formatStats, fmtMs, openLoop, type HttpClient, type RunStats } from './load-generator.ts';
-
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(ROOT, 'bin', 'threadline.js');
-const PG_ADMIN_URL = process.env['BENCH_PG_ADMIN_URL'] ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 const { values: args } = parseArgs({
   options: {
@@ -43,14 +37,15 @@ const { values: args } = parseArgs({
     'query-rate': { type: 'string', default: '50' },
     'query-duration': { type: 'string', default: '30' },
     'query-concurrency': { type: 'string', default: '8' },
+    'mixed-write-rate': { type: 'string', default: '50' },
     'warmup': { type: 'string', default: '5' },
     quick: { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
     json: { type: 'string' },
     'reuse-dir': { type: 'string' },
     'reuse-db': { type: 'string' },
-    'allow-xid-crossing': { type: 'boolean', default: false },
     'populate-chunk': { type: 'string', default: '5000' },
+    'populate-max-minutes': { type: 'string', default: '25' },
   },
 });
 
@@ -75,42 +70,16 @@ const cfg = {
   queryMs: secs('query-duration'),
   queryConcurrency: num('query-concurrency'),
   populateChunk: num('populate-chunk'),
+  populateMaxS: num('populate-max-minutes') * 60,
+  mixedWriteRate: num('mixed-write-rate'),
   warmupMs: (quick ? 1 : num('warmup')) * 1000,
 };
-const ALL = ['guid', 'log', 'throughput', 'query'] as const;
+const ALL = ['guid', 'log', 'throughput', 'query', 'mixed'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios: Scenario[] = args.scenario === 'all' ? [...ALL] : (String(args.scenario).split(',') as Scenario[]);
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario: unknown scenario ${s} (one of ${ALL.join(', ')}, all)`);
 const modes = args.mode === 'both' ? (['pglite', 'postgres'] as const) : [args.mode as 'pglite' | 'postgres'];
 for (const m of modes) if (m !== 'pglite' && m !== 'postgres') throw new Error(`--mode: pglite, postgres or both`);
-
-const log = (msg: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${msg}\n`);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-// ---------------------------------------------------------------------------------------------------------------
-// Cleanup of whatever this process created, also on Ctrl-C.
-const cleanups: (() => Promise<void> | void)[] = [];
-const cleanupAll = async () => {
-  while (cleanups.length) {
-    try {
-      await cleanups.pop()!();
-    } catch (error) {
-      log(`cleanup failed: ${(error as Error).message}`);
-    }
-  }
-};
-process.once('SIGINT', () => void cleanupAll().then(() => process.exit(130)));
-process.once('SIGTERM', () => void cleanupAll().then(() => process.exit(143)));
-
-const freePort = () =>
-  new Promise<number>((resolvePort, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolvePort(port));
-    });
-  });
 
 interface Store {
   env: Record<string, string>;
@@ -125,101 +94,12 @@ const prepareStore = async (mode: 'pglite' | 'postgres', stamp: string): Promise
     if (!args.keep) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
     return { env: { THREADLINE_DATA_DIR: dir }, describe: dir, reused: false };
   }
-  const url = (db: string) => PG_ADMIN_URL.replace(/\/[^/?]*(\?|$)/, `/${db}$1`);
-  if (args['reuse-db']) return { env: { DATABASE_URL: url(args['reuse-db']) }, describe: `reused database ${args['reuse-db']}`, reused: true };
+  if (args['reuse-db']) return { env: { DATABASE_URL: databaseUrl(args['reuse-db']) }, describe: `reused database ${args['reuse-db']}`, reused: true };
   const db = `bench_${stamp}`;
-  const admin = new pg.Client({ connectionString: PG_ADMIN_URL });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${db}`);
-  await admin.end();
-  if (!args.keep) {
-    cleanups.push(async () => {
-      const c = new pg.Client({ connectionString: PG_ADMIN_URL });
-      await c.connect();
-      await c.query(`DROP DATABASE IF EXISTS ${db} WITH (FORCE)`);
-      await c.end();
-      log(`dropped database ${db}`);
-    });
-  }
-  return { env: { DATABASE_URL: url(db) }, describe: `database ${db}`, reused: false };
+  return { env: { DATABASE_URL: await createBenchDatabase(db, args.keep ?? false) }, describe: `database ${db}`, reused: false };
 };
 
-// The global-log reader in src/ selects `transaction_id::text, global_position::text` and orders by those names,
-// which PostgreSQL resolves to the text output columns: the log is read in lexicographic order, and the projection
-// fails ("... precedes its journey's creation") or skips events whenever transaction ids cross a power of ten
-// (9999 -> 10000, 99999 -> 100000, ...) while it runs. Until that is fixed, the benchmark moves the transaction
-// counter past the next power of ten *before* it writes anything, so that no crossing happens during a run.
-const XID_BURN_PROC = `CREATE OR REPLACE PROCEDURE threadline_bench_burn_xids(n int) LANGUAGE plpgsql AS $$
-  BEGIN FOR i IN 1..n LOOP PERFORM pg_current_xact_id(); COMMIT; END LOOP; END $$`;
-const nextPowerOfTen = (x: number) => 10 ** Math.ceil(Math.log10(x + 1));
-const xidNeeded = (journeys: number) => journeys * 6 + 300_000;
-
-const guardXids = async (mode: 'pglite' | 'postgres', store: Store, journeys: number): Promise<string | undefined> => {
-  if (args['allow-xid-crossing']) return undefined;
-  if (mode === 'pglite') {
-    if (store.reused) return undefined;
-    const { PGlite } = await import('@electric-sql/pglite');
-    const db = await PGlite.create(join(store.env['THREADLINE_DATA_DIR']!, 'pg'));
-    try {
-      const current = Number((await db.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]!.x);
-      const target = 1_000_001;
-      if (current + xidNeeded(journeys) >= 10_000_000) return 'WARNING: the run may cross transaction id 10,000,000';
-      await db.exec(XID_BURN_PROC);
-      await db.exec(`CALL threadline_bench_burn_xids(${Math.max(0, target - current)})`);
-      await db.exec('DROP PROCEDURE threadline_bench_burn_xids');
-      return `advanced the fresh embedded store's transaction ids from ${current} to ${target} (work-around for the text-ordered global log)`;
-    } finally {
-      await db.close();
-    }
-  }
-  const c = new pg.Client({ connectionString: store.env['DATABASE_URL'] });
-  await c.connect();
-  try {
-    const current = Number((await c.query<{ x: string }>('SELECT pg_current_xact_id()::text AS x')).rows[0]!.x);
-    const boundary = nextPowerOfTen(current);
-    if (current + xidNeeded(journeys) < boundary) return `cluster transaction ids at ${current}: no power-of-ten crossing expected during the run`;
-    await c.query('SET synchronous_commit = off');
-    await c.query(XID_BURN_PROC);
-    await c.query(`CALL threadline_bench_burn_xids(${boundary + 1 - current})`);
-    await c.query('DROP PROCEDURE threadline_bench_burn_xids');
-    return `cluster transaction ids advanced from ${current} past ${boundary} before the run (cluster-wide; work-around for the text-ordered global log)`;
-  } finally {
-    await c.end();
-  }
-};
-
-const childEnv = (store: Store, extra: Record<string, string> = {}) => {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), LOG_LEVEL: 'warn', ...store.env, ...extra };
-  if (store.env['THREADLINE_DATA_DIR']) delete env['DATABASE_URL'];
-  return env;
-};
-
-/** One `threadline demo` run: wall-clock seconds, split into creating and projecting. */
-const demoRun = async (store: Store, journeys: number, concurrency: number, seed: number, verbose: boolean) => {
-  const t0 = performance.now();
-  let tCreated = NaN;
-  const child = spawn(process.execPath, [BIN, 'demo', '--journeys', String(journeys), '--concurrency', String(concurrency), '--seed', String(seed)], {
-    env: childEnv(store),
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const kill = () => void child.kill('SIGTERM');
-  cleanups.push(kill);
-  let tail = '';
-  child.stderr!.on('data', (c: Buffer) => {
-    const s = c.toString();
-    tail = (tail + s).slice(-4000);
-    for (const line of s.split('\n').filter(Boolean)) {
-      if (line.startsWith('projecting') && Number.isNaN(tCreated)) tCreated = performance.now();
-      if (verbose && /\d0%|100%|created/.test(line)) log(`  demo: ${line.trim()}`);
-    }
-  });
-  const code = await new Promise<number | null>((r) => child.once('exit', r));
-  cleanups.splice(cleanups.indexOf(kill), 1);
-  if (code !== 0) throw new Error(`demo exited with ${code}:\n${tail}`);
-  const total = (performance.now() - t0) / 1000;
-  const create = Number.isNaN(tCreated) ? NaN : (tCreated - t0) / 1000;
-  return { totalS: total, createS: create, projectS: total - create };
-};
+const demoRun = (store: Store, journeys: number, concurrency: number, seed: number) => harnessDemoRun(store.env, journeys, concurrency, seed);
 
 /**
  * `threadline demo` for `journeys` journeys, in runs of `chunk` (seeds 1, 2, ...; 0 = one run). Several runs keep
@@ -231,60 +111,25 @@ const populate = async (store: Store, journeys: number, concurrency: number, chu
   const runs = Math.ceil(journeys / size);
   log(`populating ${journeys} journeys (demo --concurrency ${concurrency}, ${runs} run(s) of up to ${size}) into ${store.describe}`);
   const sum = { totalS: 0, createS: 0, projectS: 0 };
+  let stored = 0;
   for (let k = 0; k < runs; k++) {
+    if (sum.totalS > cfg.populateMaxS) {
+      log(`populate stopped after ${stored} journeys: over the ${cfg.populateMaxS / 60}-minute limit (--populate-max-minutes)`);
+      break;
+    }
     const n = Math.min(size, journeys - k * size);
-    const r = await demoRun(store, n, concurrency, k + 1, runs === 1);
+    const r = await demoRun(store, n, concurrency, k + 1);
     sum.totalS += r.totalS;
     sum.createS += r.createS;
     sum.projectS += r.projectS;
+    stored += n;
     if (runs > 1) log(`  demo run ${k + 1}/${runs} (--journeys ${n} --seed ${k + 1}): ${r.totalS.toFixed(1)} s (create ${r.createS.toFixed(1)} s, project ${r.projectS.toFixed(1)} s)`);
   }
-  log(`populated ${journeys} journeys in ${sum.totalS.toFixed(1)} s (creating ${sum.createS.toFixed(1)} s, projecting ${sum.projectS.toFixed(1)} s)`);
-  return { journeys, concurrency, chunk: size, runs, ...sum };
+  log(`populated ${stored} journeys in ${sum.totalS.toFixed(1)} s (creating ${sum.createS.toFixed(1)} s, projecting ${sum.projectS.toFixed(1)} s)`);
+  return { journeys: stored, requested: journeys, concurrency, chunk: size, runs, ...sum };
 };
 
-interface Server {
-  baseUrl: string;
-  child: ChildProcess;
-  startupS: number;
-  stop(): Promise<void>;
-  stderrTail(): string;
-}
-
-const startServer = async (store: Store): Promise<Server> => {
-  const port = await freePort();
-  const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: childEnv(store, { PORT: String(port), HOST: '127.0.0.1' }), stdio: ['ignore', 'ignore', 'pipe'] });
-  let tail = '';
-  child.stderr!.on('data', (c: Buffer) => (tail = (tail + c.toString()).slice(-8000)));
-  let exited = false;
-  child.once('exit', () => (exited = true));
-  const stop = async () => {
-    if (exited) return;
-    child.kill('SIGTERM');
-    const done = await Promise.race([new Promise((r) => child.once('exit', () => r(true))), sleep(30_000).then(() => false)]);
-    if (!done) {
-      log('server did not stop within 30 s of SIGTERM; killing it');
-      child.kill('SIGKILL');
-    }
-  };
-  cleanups.push(stop);
-  const baseUrl = `http://127.0.0.1:${port}`;
-  for (const deadline = Date.now() + 180_000; ; ) {
-    if (exited) throw new Error(`server exited during start:\n${tail}`);
-    try {
-      const res = await fetch(`${baseUrl}/healthz`);
-      if (res.ok) break;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`server not healthy within 180 s:\n${tail}`);
-    await sleep(100);
-  }
-  const startupS = (performance.now() - t0) / 1000;
-  log(`server up on ${baseUrl} in ${startupS.toFixed(1)} s`);
-  return { baseUrl, child, startupS, stop, stderrTail: () => tail };
-};
+const startServer = (store: Store): Promise<Server> => harnessStartServer(store.env);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Request bodies.
@@ -327,7 +172,10 @@ const logEvent = async (client: HttpClient, guids: string[], touched?: { last: s
   return r.status === 201;
 };
 
-/** How long until GET journey for `guid` answers 200 (the projection has caught up with its stream). */
+/**
+ * How long until GET journey for `guid` answers 200: the projection has caught up with its stream, and the
+ * answer is computed (which, since the analytics refit a conversion model whenever the checkpoint moved, includes a refit).
+ */
 const waitForProjection = async (client: HttpClient, guid: string) => {
   const t0 = performance.now();
   for (let i = 0; i < 120; i++) {
@@ -353,11 +201,6 @@ const benchMode = async (mode: 'pglite' | 'postgres'): Promise<ModeResult> => {
   const result: ModeResult = { mode, store: '', runs: [], notes: [] };
   const store = await prepareStore(mode, stamp);
   result.store = store.describe;
-  const xidNote = await guardXids(mode, store, scenarios.includes('query') ? cfg.journeys : 0);
-  if (xidNote) {
-    result.notes.push(xidNote);
-    log(xidNote);
-  }
   if (scenarios.includes('query') && !store.reused && cfg.journeys > 0) {
     result.populate = await populate(store, cfg.journeys, cfg.populateConcurrency ?? (mode === 'postgres' ? 32 : 8), cfg.populateChunk);
   }
@@ -392,7 +235,7 @@ const benchMode = async (mode: 'pglite' | 'postgres'): Promise<ModeResult> => {
       const s = await openLoop({ label: 'log-event', rate: cfg.logRate, durationMs: cfg.logMs }, () => logEvent(client, guids, touched));
       record(s, 'log', 50, `${guids.length} journeys`);
       const lag = await waitForProjection(client, touched.last);
-      result.notes.push(`projection caught up ${lag.toFixed(2)} s after the log-event run`);
+      result.notes.push(`first GET journey after the log-event run answered in ${lag.toFixed(2)} s`);
       log(result.notes.at(-1)!);
     }
     if (scenarios.includes('throughput')) {
@@ -402,7 +245,7 @@ const benchMode = async (mode: 'pglite' | 'postgres'): Promise<ModeResult> => {
         const s = await closedLoop({ label: 'log-event max throughput', concurrency: c, durationMs: cfg.tpMs, maxRequests: 5_000_000 }, () => logEvent(client, guids, touched));
         record(s, 'throughput', undefined, `${guids.length} journeys`);
         const lag = await waitForProjection(client, touched.last);
-        result.notes.push(`projection caught up ${lag.toFixed(2)} s after the ${c}-worker throughput run`);
+        result.notes.push(`first GET journey after the ${c}-worker throughput run answered in ${lag.toFixed(2)} s`);
         log(result.notes.at(-1)!);
       }
     }
@@ -436,6 +279,20 @@ const benchMode = async (mode: 'pglite' | 'postgres'): Promise<ModeResult> => {
       record(s, 'query', 200, `${all.length} journeys stored`);
       const c = await closedLoop({ label: 'GET journey max throughput', concurrency: cfg.queryConcurrency, durationMs: Math.min(cfg.queryMs, 20_000), maxRequests: 1_000_000 }, get);
       record(c, 'query-closed', 200, `${all.length} journeys stored`);
+      if (scenarios.includes('mixed') && guids.length > 0) {
+        // Reads while events arrive: every projected batch moves the checkpoint the analytics' model is keyed by.
+        const write = () => logEvent(client, guids);
+        await Promise.all([
+          openLoop({ label: 'mixed warm-up GET', rate: cfg.queryRate, durationMs: cfg.warmupMs }, get),
+          openLoop({ label: 'mixed warm-up log-event', rate: cfg.mixedWriteRate, durationMs: cfg.warmupMs }, write),
+        ]);
+        const [r, w] = await Promise.all([
+          openLoop({ label: `GET journey during ${cfg.mixedWriteRate}/s log-event`, rate: cfg.queryRate, durationMs: cfg.queryMs }, get),
+          openLoop({ label: `log-event during ${cfg.queryRate}/s GET journey`, rate: cfg.mixedWriteRate, durationMs: cfg.queryMs }, write),
+        ]);
+        record(r, 'mixed-read', 200, `${all.length} journeys stored`);
+        record(w, 'mixed-write', 50, `${guids.length} journeys`);
+      }
     }
   } finally {
     client.close();
@@ -454,7 +311,8 @@ const benchMode = async (mode: 'pglite' | 'postgres'): Promise<ModeResult> => {
 const vsTarget = (r: ModeResult['runs'][number]) => {
   if (r.targetP99 === undefined) return '—';
   const ratio = r.p99 / r.targetP99;
-  return ratio <= 1 ? `met: ${((1 - ratio) * 100).toFixed(0)}% below` : `MISSED: ${ratio.toFixed(1)}× the target`;
+  if (ratio <= 1) return `met: ${((1 - ratio) * 100).toFixed(0)}% below`;
+  return ratio < 2 ? `MISSED: ${((ratio - 1) * 100).toFixed(0)}% above` : `MISSED: ${ratio.toFixed(1)}× the target`;
 };
 
 const table = (res: ModeResult) => {
