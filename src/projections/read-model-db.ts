@@ -6,7 +6,7 @@ import type { ReadModels } from './schema.ts';
 export const createReadModelDb = (pool: pg.Pool): Kysely<ReadModels> => new Kysely<ReadModels>({ dialect: new PostgresDialect({ pool }) });
 
 /**
- * Runs `fn` in one transaction on one connection, handing it both a Kysely instance and the raw client, so that
+ * Runs `fn` in one transaction on one connection (for projections: reading the log and writing read models), handing it both a Kysely instance and the raw client, so that
  * the global-log reader and the read-model writes see the same transaction (and an embedded store with a
  * single connection cannot deadlock against itself).
  */
@@ -22,6 +22,10 @@ export const inClientTransaction = async <T>(
   });
   try {
     await client.query('BEGIN');
+    // The log is read in index order (LIMIT n after the checkpoint). While the log grows fast the planner's row
+    // estimate lags and it picks a bitmap scan plus sort over everything after the checkpoint: per batch, so a
+    // catch-up turns quadratic. Without bitmap scans the ordered index scan is the plan.
+    await client.query('SET LOCAL enable_bitmapscan = off');
     const result = await fn(db, client);
     await client.query('COMMIT');
     client.release();
