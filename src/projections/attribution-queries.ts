@@ -36,22 +36,28 @@ const groups = (rows: { path: string[]; journeys: number; value: number | null }
  * time-decay credits summed; and journeys created then that did not convert, with touches (the nulls).
  */
 export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, withTimeDecay: boolean) => {
-  const inWindow = db
+  // Grouping a million paths must not spill to disk: each aggregate runs with enough memory to hash in RAM.
+  const roomy = <T>(run: (trx: Kysely<ReadModels>) => Promise<T>) =>
+    db.transaction().execute(async (trx) => {
+      await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
+      return run(trx);
+    });
+  const inWindow = (q: Kysely<ReadModels>) => q
     .selectFrom('journey_paths as p')
     .where('p.kind', '=', KIND)
     .where('p.converted', '=', true)
     .where('p.converted_at', '>=', w.start)
     .where('p.converted_at', '<', w.end);
   const [converted, nulls, decay] = await Promise.all([
-    inWindow
+    roomy((trx) => inWindow(trx)
       .select([
         'p.path',
         sql<number>`count(*)::int`.as('journeys'),
         sql<number>`coalesce(sum(p.value), 0)::float8`.as('value'),
       ])
       .groupBy('p.path')
-      .execute(),
-    db
+      .execute()),
+    roomy((trx) => trx
       .selectFrom('journey_paths as p')
       .select(['p.path', sql<number>`count(*)::int`.as('journeys'), sql<number>`0::float8`.as('value')])
       .where('p.kind', '=', KIND)
@@ -60,9 +66,9 @@ export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, wi
       .where('p.created_at', '<', w.end)
       .where(sql<boolean>`cardinality(p.path) > 0`)
       .groupBy('p.path')
-      .execute(),
+      .execute()),
     withTimeDecay
-      ? inWindow
+      ? roomy((trx) => inWindow(trx)
           .innerJoin(sql<{ key: string; share: number }>`jsonb_each_text(p.time_decay_shares)`.as('d'), (j) => j.onTrue())
           .select([
             sql<string>`d.key`.as('channel'),
@@ -70,7 +76,7 @@ export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, wi
             sql<number>`sum(d.value::float8 * coalesce(p.value, 0)::float8)`.as('value'),
           ])
           .groupBy(sql`d.key`)
-          .execute()
+          .execute())
       : Promise.resolve([]),
   ]);
   const all = groups(converted);

@@ -120,7 +120,21 @@ const createJourneyPaths: Migration = {
   },
 };
 
-const MIGRATIONS: Record<string, Migration> = { '0001_read_models': createReadModels, '0002_journey_paths': createJourneyPaths };
+/** Index-only scans for the attribution aggregates (a window of a million journeys reads no table pages). */
+const attributionIndexes: Migration = {
+  async up(db: Kysely<unknown>) {
+    await sql`
+      CREATE INDEX IF NOT EXISTS journey_paths_converted_cover ON journey_paths (kind, converted_at) INCLUDE (path, value) WHERE converted;
+      CREATE INDEX IF NOT EXISTS journey_paths_open_cover ON journey_paths (kind, created_at) INCLUDE (path) WHERE NOT converted;
+    `.execute(db);
+  },
+};
+
+const MIGRATIONS: Record<string, Migration> = {
+  '0001_read_models': createReadModels,
+  '0002_journey_paths': createJourneyPaths,
+  '0003_attribution_indexes': attributionIndexes,
+};
 
 export const migrateReadModels = async (db: Kysely<unknown>): Promise<void> => {
   const migrator = new Migrator({
@@ -142,4 +156,5 @@ export const recreateReadModels = async (db: Kysely<unknown>): Promise<void> => 
   await sql`DELETE FROM projection_checkpoints`.execute(db);
   await createReadModels.up(db);
   await createJourneyPaths.up(db);
+  await attributionIndexes.up(db);
 };

@@ -30,8 +30,11 @@ describe.each(storeTargets())('rebuild on $name', (target) => {
 
   it('replays the log into rows equal to the originals', async () => {
     const guids = await createDemoJourneys(rt.store, { journeys: 60, seed: 7, concurrency: 4, prefix: 'FORD', start: new Date('2026-01-01T00:00:00Z') });
-    // Small batches, so that journeys straddle batch boundaries in the live projection.
-    for (let n = await rt.runner.processBatch(); n > 0; n = await rt.runner.processBatch());
+    // The live projection (batches of 500: journeys straddle batch boundaries) until it has every journey's last
+    // event; on a shared PostgreSQL server another session's open transaction can hold the log's visibility back.
+    rt.runner.start();
+    for (const guid of guids) expect(await rt.runner.waitForStream(`journey-${guid}`, 60_000)).toBe(true);
+    await rt.runner.stop();
     const before = await snapshot(rt);
     expect(JSON.parse(before.summaries)).toHaveLength(60);
     expect(JSON.parse(before.paths)).toHaveLength(60);
