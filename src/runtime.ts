@@ -7,6 +7,7 @@ import { projectJourneyEvents } from './projections/journey-projection.ts';
 import { migrateReadModels } from './projections/migrations.ts';
 import { createReadModelDb } from './projections/read-model-db.ts';
 import type { ReadModels } from './projections/schema.ts';
+import { createMaintenanceWorker, type MaintenanceWorker } from './workers/maintenance-worker.ts';
 import { createProjectionRunner, type ProjectionRunner } from './workers/projection-runner.ts';
 
 // int8 as bigint everywhere (Emmett sets the same); positions and counts are never silently rounded.
@@ -16,6 +17,8 @@ export interface Runtime {
   store: OpenedStore;
   db: Kysely<ReadModels>;
   runner: ProjectionRunner;
+  /** Only for the embedded store (PostgreSQL has autovacuum). */
+  maintenance: MaintenanceWorker | null;
   close(): Promise<void>;
 }
 
@@ -33,12 +36,17 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
       { pool: store.pool, db, log: store.log, logOn: store.logOn, project: projectJourneyEvents, logger: options.logger },
       { batchSize: options.batchSize },
     );
+    const maintenance = store.kind === 'pglite' ? createMaintenanceWorker(store.pool, { logger: options.logger }) : null;
+    // Statistics from the start: PGlite never gathers them by itself.
+    await maintenance?.analyze();
     return {
       store,
       db,
       runner,
+      maintenance,
       close: async () => {
         await runner.stop();
+        await maintenance?.stop();
         await store.close();
       },
     };

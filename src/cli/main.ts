@@ -49,6 +49,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   async rebuild() {
     return withRuntime('threadline rebuild', async (rt) => {
       const n = await rebuildReadModels(rt.store, progressBar('rebuild'));
+      await rt.maintenance?.runOnce();
       process.stderr.write(`rebuilt the read models from ${n} events\n`);
       return 0;
     });
@@ -90,6 +91,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       const behind = Number(rows[0]?.n ?? 0) - Number((await readCheckpoint(rt.db, 'journeys'))?.eventsProcessed ?? 0);
       const bar = progressBar('projecting');
       await rt.runner.catchUp((n) => bar(n, Math.max(n, behind)));
+      await rt.maintenance?.analyze();
       process.stderr.write(`created ${journeys} demo journeys\n`);
       return 0;
     });

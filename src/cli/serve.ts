@@ -9,6 +9,7 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
   const rt = await openRuntime(config.store, 'threadline serve', { logger });
   let ready = true;
   rt.runner.start();
+  rt.maintenance?.start();
   const app = buildApp({
     store: rt.store,
     db: rt.db,

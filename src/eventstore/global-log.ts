@@ -30,6 +30,11 @@ export interface ReadLogOptions {
   /** Only events recorded at or after / before this instant (for exports by time range). */
   recordedFrom?: Date | undefined;
   recordedTo?: Date | undefined;
+  /**
+   * Only the stable prefix of the log: events no still-running transaction can precede. A reader that keeps a
+   * checkpoint (a projection) needs this; a snapshot read (an export) wants every committed event.
+   */
+  stable?: boolean;
 }
 
 export interface GlobalLogReader {

@@ -26,7 +26,7 @@ export const rebuildReadModels = async (
     let done = 0;
     onProgress(0, total);
     for (;;) {
-      const events = await log.read({ after, limit: 2000 });
+      const events = await log.read({ after, limit: 2000, stable: true });
       if (events.length === 0) break;
       await projectJourneyEvents(db, events);
       after = events.at(-1)!.position;

@@ -50,7 +50,7 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
       const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey})) AS locked`.execute(db);
       if (!rows[0]?.locked) return 0;
       const checkpoint = await readCheckpoint(db, name, true);
-      const events = await deps.logOn(client).read({ after: checkpoint?.position ?? null, limit: batchSize });
+      const events = await deps.logOn(client).read({ after: checkpoint?.position ?? null, limit: batchSize, stable: true });
       const last = events.at(-1);
       if (!last) return 0;
       await deps.project(db, events);

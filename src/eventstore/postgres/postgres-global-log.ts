@@ -28,9 +28,10 @@ const toEvent = (r: Row): LoggedEvent => ({
 
 /** `pool` may also be one client inside a transaction, so that a projection reads and writes in one snapshot. */
 export const createPostgresGlobalLog = (pool: pg.Pool | pg.PoolClient): GlobalLogReader => ({
-  async read({ after, limit, streamId, recordedFrom, recordedTo }: ReadLogOptions): Promise<LoggedEvent[]> {
+  async read({ after, limit, streamId, recordedFrom, recordedTo, stable = false }: ReadLogOptions): Promise<LoggedEvent[]> {
     const params: unknown[] = [limit];
-    const where = ['is_archived = FALSE', 'transaction_id < pg_snapshot_xmin(pg_current_snapshot())'];
+    const where = ['is_archived = FALSE'];
+    if (stable) where.push('transaction_id < pg_snapshot_xmin(pg_current_snapshot())');
     if (after) {
       params.push(after.transactionId.toString(), after.streamId, after.streamPosition.toString());
       const n = params.length;
