@@ -17,7 +17,7 @@ export interface Runtime {
   store: OpenedStore;
   db: Kysely<ReadModels>;
   runner: ProjectionRunner;
-  /** Only for the embedded store (PostgreSQL has autovacuum). */
+  /** Only where the database does not maintain itself (PGlite, or PostgreSQL with autovacuum off). */
   maintenance: MaintenanceWorker | null;
   close(): Promise<void>;
 }
@@ -26,6 +26,13 @@ export interface RuntimeOptions {
   logger?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
   batchSize?: number;
 }
+
+/** PGlite runs no autovacuum; a PostgreSQL server may have it switched off. */
+const needsMaintenance = async (store: OpenedStore): Promise<boolean> => {
+  if (store.kind === 'pglite') return true;
+  const { rows } = await store.pool.query<{ autovacuum: string }>('SHOW autovacuum');
+  return rows[0]?.autovacuum !== 'on';
+};
 
 export const openRuntime = async (config: StoreConfig, command: string, options: RuntimeOptions = {}): Promise<Runtime> => {
   const store = await openStore(config, command);
@@ -36,8 +43,8 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
       { pool: store.pool, db, log: store.log, logOn: store.logOn, project: projectJourneyEvents, logger: options.logger },
       { batchSize: options.batchSize },
     );
-    const maintenance = store.kind === 'pglite' ? createMaintenanceWorker(store.pool, { logger: options.logger }) : null;
-    // Statistics from the start: PGlite never gathers them by itself.
+    const maintenance = (await needsMaintenance(store)) ? createMaintenanceWorker(store.pool, { logger: options.logger }) : null;
+    // Statistics from the start: nothing else gathers them.
     await maintenance?.analyze();
     return {
       store,

@@ -1,9 +1,9 @@
-// Table maintenance for the embedded store: PGlite runs no autovacuum, so without this the planner has no
-// statistics and updated read-model rows leave dead tuples behind forever.
+// Table maintenance where nothing else does it (PGlite has no autovacuum; a PostgreSQL server may run with it off):
+// without it the planner has no statistics and updated read-model rows leave dead tuples behind forever.
 import type pg from 'pg';
 
 export interface MaintenanceWorker {
-  /** VACUUM (ANALYZE) every table now. */
+  /** VACUUM (ANALYZE) every table now (skipped while another process does it). */
   runOnce(): Promise<void>;
   /** ANALYZE every table now (seconds, not minutes: it samples). */
   analyze(): Promise<void>;
@@ -20,8 +20,19 @@ export const createMaintenanceWorker = (
   let running: Promise<void> | null = null;
   const runOnce = async () => {
     const started = Date.now();
-    // Database-wide VACUUM cannot run inside a transaction block; the pool runs it on its own.
-    await pool.query('VACUUM (ANALYZE)');
+    const client = await pool.connect();
+    try {
+      // One process at a time when several share a database; VACUUM cannot run inside a transaction block.
+      const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('threadline:maintenance')) AS locked");
+      if (!rows[0]?.locked) return;
+      try {
+        await client.query('VACUUM (ANALYZE)');
+      } finally {
+        await client.query("SELECT pg_advisory_unlock(hashtext('threadline:maintenance'))");
+      }
+    } finally {
+      client.release();
+    }
     options.logger?.info({ ms: Date.now() - started }, 'vacuum analyze done');
   };
   const tick = () => {
