@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { afterAll, beforeAll } from 'vitest';
 import type { StoreConfig } from '../../src/eventstore/index.ts';
 
 export interface StoreTarget {
@@ -53,4 +54,20 @@ export const storeTargets = (): StoreTarget[] => {
     return [pgliteTarget];
   }
   return [pgliteTarget, postgresTarget(postgresUrl)];
+};
+
+/** Opens `open(config)` on a fresh store of `target` before the suite, closes and removes it after. */
+export const useFreshStore = <T extends { close(): Promise<void> }>(target: StoreTarget, open: (config: StoreConfig) => Promise<T>): (() => T) => {
+  let opened: T | undefined;
+  let cleanup: (() => Promise<void>) | undefined;
+  beforeAll(async () => {
+    const created = await target.create();
+    cleanup = created.cleanup;
+    opened = await open(created.config);
+  });
+  afterAll(async () => {
+    await opened?.close();
+    await cleanup?.();
+  });
+  return () => opened!;
 };

@@ -1,28 +1,18 @@
 // Event store port conformance: the same suite against the embedded store and PostgreSQL.
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type OpenedStore } from '../../src/eventstore/index.ts';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/eventstore/index.ts';
 import { MUST_NOT_EXIST } from '../../src/eventstore/store.ts';
 import type { LoggedEvent, LogPosition } from '../../src/eventstore/global-log.ts';
-import { storeTargets } from '../helpers/test-stores.ts';
+import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
 
 describe.each(storeTargets())('event store on $name', (target) => {
-  let store: OpenedStore;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    const created = await target.create();
-    cleanup = created.cleanup;
-    store = await openStore(created.config, 'vitest');
-  });
-  afterAll(async () => {
-    await store?.close();
-    await cleanup?.();
-  });
+  const store = useFreshStore(target, (config) => openStore(config, 'vitest'));
 
   const readAll = async (after: LogPosition | null = null) => {
     const out: LoggedEvent[] = [];
     for (;;) {
-      const page = await store.log.read({ after, limit: 7 });
+      const page = await store().log.read({ after, limit: 7 });
       out.push(...page);
       if (page.length < 7) return out;
       after = page.at(-1)!.position;
@@ -30,29 +20,29 @@ describe.each(storeTargets())('event store on $name', (target) => {
   };
 
   it('appends and reads a stream in order', async () => {
-    await store.eventStore.appendToStream('s-1', [{ type: 'A', data: { n: 1 } }, { type: 'B', data: { n: 2 } }], { expectedStreamVersion: MUST_NOT_EXIST });
-    const { events, currentStreamVersion } = await store.eventStore.readStream('s-1');
+    await store().eventStore.appendToStream('s-1', [{ type: 'A', data: { n: 1 } }, { type: 'B', data: { n: 2 } }], { expectedStreamVersion: MUST_NOT_EXIST });
+    const { events, currentStreamVersion } = await store().eventStore.readStream('s-1');
     expect(events.map((e) => e.type)).toEqual(['A', 'B']);
     expect(currentStreamVersion).toBe(2n);
   });
 
   it('lets exactly one of many concurrent creators of a stream win', async () => {
     const results = await Promise.allSettled(
-      Array.from({ length: 10 }, (_, i) => store.eventStore.appendToStream('s-race', [{ type: 'Created', data: { i } }], { expectedStreamVersion: MUST_NOT_EXIST })),
+      Array.from({ length: 10 }, (_, i) => store().eventStore.appendToStream('s-race', [{ type: 'Created', data: { i } }], { expectedStreamVersion: MUST_NOT_EXIST })),
     );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
     for (const r of results) if (r.status === 'rejected') expect(isExpectedVersionConflictError(r.reason)).toBe(true);
-    expect((await store.eventStore.readStream('s-race')).events).toHaveLength(1);
+    expect((await store().eventStore.readStream('s-race')).events).toHaveLength(1);
   });
 
   it('refuses an append at a stale expected version', async () => {
-    await store.eventStore.appendToStream('s-2', [{ type: 'A', data: {} }], { expectedStreamVersion: MUST_NOT_EXIST });
-    await store.eventStore.appendToStream('s-2', [{ type: 'B', data: {} }], { expectedStreamVersion: 1n });
-    await expect(store.eventStore.appendToStream('s-2', [{ type: 'C', data: {} }], { expectedStreamVersion: 1n })).rejects.toSatisfy(isExpectedVersionConflictError);
+    await store().eventStore.appendToStream('s-2', [{ type: 'A', data: {} }], { expectedStreamVersion: MUST_NOT_EXIST });
+    await store().eventStore.appendToStream('s-2', [{ type: 'B', data: {} }], { expectedStreamVersion: 1n });
+    await expect(store().eventStore.appendToStream('s-2', [{ type: 'C', data: {} }], { expectedStreamVersion: 1n })).rejects.toSatisfy(isExpectedVersionConflictError);
   });
 
   it('gives a global log in a stable order, with every event once, paged from any checkpoint', async () => {
-    await Promise.all(Array.from({ length: 20 }, (_, i) => store.eventStore.appendToStream(`s-log-${i}`, [{ type: 'X', data: { i } }, { type: 'Y', data: { i } }])));
+    await Promise.all(Array.from({ length: 20 }, (_, i) => store().eventStore.appendToStream(`s-log-${i}`, [{ type: 'X', data: { i } }, { type: 'Y', data: { i } }])));
     const all = await readAll();
     const keys = all.map((e) => `${e.streamId}@${e.streamPosition}`);
     expect(new Set(keys).size).toBe(keys.length);
@@ -63,23 +53,23 @@ describe.each(storeTargets())('event store on $name', (target) => {
     const middle = all[Math.floor(all.length / 2)]!.position;
     const rest = await readAll(middle);
     expect(rest.map((e) => `${e.streamId}@${e.streamPosition}`)).toEqual(keys.slice(Math.floor(all.length / 2) + 1));
-    expect(await store.log.streamHead('s-log-3')).toEqual(all.filter((e) => e.streamId === 's-log-3').at(-1)!.position);
-    expect(await store.log.streamHead('nope')).toBeNull();
+    expect(await store().log.streamHead('s-log-3')).toEqual(all.filter((e) => e.streamId === 's-log-3').at(-1)!.position);
+    expect(await store().log.streamHead('nope')).toBeNull();
   });
 
   it.skipIf(target.name === 'pglite')('keeps the stable log free of holes while a writer is still running (PostgreSQL: PGlite has one session)', async () => {
-    const slow = await store.pool.connect();
+    const slow = await store().pool.connect();
     try {
       // A writer takes its transaction id first and commits last.
       await slow.query('BEGIN');
       await slow.query('SELECT pg_current_xact_id()');
-      await store.eventStore.appendToStream('s-fast', [{ type: 'Fast', data: {} }]);
-      const before = await store.log.read({ after: null, limit: 10_000, stable: true });
+      await store().eventStore.appendToStream('s-fast', [{ type: 'Fast', data: {} }]);
+      const before = await store().log.read({ after: null, limit: 10_000, stable: true });
       expect(before.some((e) => e.streamId === 's-fast')).toBe(false);
-      expect((await store.log.read({ after: null, limit: 10_000 })).some((e) => e.streamId === 's-fast')).toBe(true);
+      expect((await store().log.read({ after: null, limit: 10_000 })).some((e) => e.streamId === 's-fast')).toBe(true);
       await slow.query('COMMIT');
       // Visible once no older transaction runs anywhere on the server (other sessions may hold it back a while).
-      const visible = async () => (await store.log.read({ after: null, limit: 10_000, stable: true })).some((e) => e.streamId === 's-fast');
+      const visible = async () => (await store().log.read({ after: null, limit: 10_000, stable: true })).some((e) => e.streamId === 's-fast');
       const deadline = Date.now() + 30_000;
       while (!(await visible()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
       expect(await visible()).toBe(true);
@@ -89,7 +79,7 @@ describe.each(storeTargets())('event store on $name', (target) => {
   });
 
   it('filters the log by stream', async () => {
-    const page = await store.log.read({ after: null, limit: 100, streamId: 's-1' });
+    const page = await store().log.read({ after: null, limit: 100, streamId: 's-1' });
     expect(page.map((e) => e.type)).toEqual(['A', 'B']);
   });
 });

@@ -1,8 +1,8 @@
 // GUID issue on the event store: a random collision with another journey is detected and resolved.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type OpenedStore } from '../../src/eventstore/index.ts';
+import { describe, expect, it } from 'vitest';
+import { openStore } from '../../src/eventstore/index.ts';
 import { issueGuid, type GuidRequest } from '../../src/eventstore/guid-issuer.ts';
-import { storeTargets } from '../helpers/test-stores.ts';
+import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
 
 const request = (vin: string, hex: string[]): GuidRequest => ({
   prefix: 'FORD',
@@ -16,27 +16,17 @@ const request = (vin: string, hex: string[]): GuidRequest => ({
 });
 
 describe.each(storeTargets())('GUID issue on $name', (target) => {
-  let store: OpenedStore;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    const created = await target.create();
-    cleanup = created.cleanup;
-    store = await openStore(created.config, 'vitest');
-  });
-  afterAll(async () => {
-    await store?.close();
-    await cleanup?.();
-  });
+  const store = useFreshStore(target, (config) => openStore(config, 'vitest'));
 
   it('gives a colliding risk event a fresh GUID and keeps it on repeat', async () => {
-    const first = await issueGuid(store.eventStore, request('1FTFW1ET5DFC00001', ['AAAAAA']));
+    const first = await issueGuid(store().eventStore, request('1FTFW1ET5DFC00001', ['AAAAAA']));
     expect(first).toEqual({ ok: true, guid: 'FORD-2024-12-07-BAT-HIG-DET001-AAAAAA', created: true });
     // Another vehicle draws the same random part first: it must not take over the first journey.
-    const second = await issueGuid(store.eventStore, request('1FTFW1ET5DFC00002', ['AAAAAA', 'AAAAAA', 'BBBBBB']));
+    const second = await issueGuid(store().eventStore, request('1FTFW1ET5DFC00002', ['AAAAAA', 'AAAAAA', 'BBBBBB']));
     expect(second).toEqual({ ok: true, guid: 'FORD-2024-12-07-BAT-HIG-DET001-BBBBBB', created: true });
-    const again = await issueGuid(store.eventStore, request('1FTFW1ET5DFC00002', ['CCCCCC']));
+    const again = await issueGuid(store().eventStore, request('1FTFW1ET5DFC00002', ['CCCCCC']));
     expect(again).toEqual({ ok: true, guid: 'FORD-2024-12-07-BAT-HIG-DET001-BBBBBB', created: false });
-    const journey = await store.eventStore.readStream('journey-FORD-2024-12-07-BAT-HIG-DET001-AAAAAA');
+    const journey = await store().eventStore.readStream('journey-FORD-2024-12-07-BAT-HIG-DET001-AAAAAA');
     expect(journey.events).toHaveLength(1);
     expect((journey.events[0]!.data as { vin: string }).vin).toBe('1FTFW1ET5DFC00001');
   });

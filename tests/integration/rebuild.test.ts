@@ -1,9 +1,9 @@
 // Replay: dropping the read models and replaying the log from position 0 gives the same rows.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDemoJourneys } from '../../src/cli/demo-command.ts';
 import { rebuildReadModels } from '../../src/projections/rebuild.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
-import { storeTargets } from '../helpers/test-stores.ts';
+import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
 
 const snapshot = async (rt: Runtime) => {
   const q = async (sql: string) => JSON.stringify((await rt.store.pool.query(sql)).rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
@@ -16,35 +16,25 @@ const snapshot = async (rt: Runtime) => {
 };
 
 describe.each(storeTargets())('rebuild on $name', (target) => {
-  let rt: Runtime;
-  let cleanup: () => Promise<void>;
-  beforeAll(async () => {
-    const created = await target.create();
-    cleanup = created.cleanup;
-    rt = await openRuntime(created.config, 'vitest');
-  });
-  afterAll(async () => {
-    await rt?.close();
-    await cleanup?.();
-  });
+  const rt = useFreshStore(target, (config) => openRuntime(config, 'vitest'));
 
   it('replays the log into rows equal to the originals', async () => {
-    const guids = await createDemoJourneys(rt.store, { journeys: 60, seed: 7, concurrency: 4, prefix: 'FORD', start: new Date('2026-01-01T00:00:00Z') });
+    const guids = await createDemoJourneys(rt().store, { journeys: 60, seed: 7, concurrency: 4, prefix: 'FORD', start: new Date('2026-01-01T00:00:00Z') });
     // The live projection (batches of 500: journeys straddle batch boundaries) until it has every journey's last
     // event; on a shared PostgreSQL server another session's open transaction can hold the log's visibility back.
-    rt.runner.start();
-    for (const guid of guids) expect(await rt.runner.waitForStream(`journey-${guid}`, 60_000)).toBe(true);
-    await rt.runner.stop();
-    const before = await snapshot(rt);
+    rt().runner.start();
+    for (const guid of guids) expect(await rt().runner.waitForStream(`journey-${guid}`, 60_000)).toBe(true);
+    await rt().runner.stop();
+    const before = await snapshot(rt());
     expect(JSON.parse(before.summaries)).toHaveLength(60);
     expect(JSON.parse(before.paths)).toHaveLength(60);
     expect(JSON.parse(before.paths).some((p: { converted: boolean; value: string | null }) => p.converted && p.value !== null)).toBe(true);
     expect(JSON.parse(before.events).length).toBeGreaterThan(60 * 4);
     let reported = 0;
-    const replayed = await rebuildReadModels(rt.store, (done) => (reported = done));
+    const replayed = await rebuildReadModels(rt().store, (done) => (reported = done));
     expect(replayed).toBeGreaterThan(0);
     expect(reported).toBe(replayed);
-    expect(await snapshot(rt)).toEqual(before);
+    expect(await snapshot(rt())).toEqual(before);
     // The demo is realistic: some journeys convert with revenue, some are abandoned.
     const states = JSON.parse(before.summaries).map((s: { current_state: string }) => s.current_state);
     expect(states).toContain('CLOSED');
