@@ -1,13 +1,14 @@
 // The one place configuration is read: environment variables parsed by zod, once, at the composition root.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { PREFIX_PATTERN } from './domain/guid.ts';
 
 const schema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   THREADLINE_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().url().optional(),
-  THREADLINE_GUID_PREFIX: z.string().regex(/^[A-Z][A-Z0-9]{0,15}$/, 'uppercase letters and digits, starting with a letter').default('FORD'),
+  THREADLINE_GUID_PREFIX: z.string().regex(PREFIX_PATTERN, 'uppercase letters and digits, starting with a letter').default('FORD'),
   THREADLINE_PUBLIC_URL: z.string().url().optional(),
   THREADLINE_BODY_LIMIT: z.string().default('1mb'),
   THREADLINE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),

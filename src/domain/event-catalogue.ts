@@ -71,7 +71,6 @@ export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
 
 export const EVENT_TYPE_PATTERN = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
 
-export const isKnownEventType = (type: string): boolean => Object.hasOwn(EVENT_CATALOGUE, type);
 
 /** Direction of an event; unknown types face inbound when a customer did them. */
 export const directionOf = (type: string, actorType: string | undefined): Direction =>

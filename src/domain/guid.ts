@@ -2,13 +2,8 @@
 export const SEVERITY_CODES = { CRITICAL: 'CRT', HIGH: 'HIG', MODERATE: 'MOD', LOW: 'LOW' } as const;
 export type Severity = keyof typeof SEVERITY_CODES;
 
-/** Conversation journeys put CNV in the component slot and their channel's code in the severity slot. */
-export const CONVERSATION_COMPONENT = 'CNV';
-export const CONVERSATION_CHANNEL_CODES = { CHAT: 'CHT', SMS: 'SMS', EMAIL: 'EML', PHONE: 'PHN', WEBVIEW: 'WEB', PORTAL: 'PRT' } as const;
-
+/** The company prefix: what THREADLINE_GUID_PREFIX must look like. */
 export const PREFIX_PATTERN = /^[A-Z][A-Z0-9]{0,15}$/;
-export const COMPONENT_PATTERN = /^[A-Z0-9]{3}$/;
-export const DEALER_PATTERN = /^[A-Z0-9]{1,16}$/;
 const GUID_PATTERN = /^([A-Z][A-Z0-9]{0,15})-(\d{4}-\d{2}-\d{2})-([A-Z0-9]{3})-([A-Z]{3})-([A-Z0-9]{1,16})-([0-9A-F]{6})$/;
 
 export interface GuidParts {

@@ -24,8 +24,6 @@ export interface ModelAttribution {
   total_revenue: number;
 }
 
-export type AttributionModelChoice = ModelName | 'all';
-
 const round = (x: number, digits = 6) => {
   const f = 10 ** digits;
   return Math.round(x * f) / f;

@@ -114,4 +114,3 @@ export const decide = (command: JourneyCommand, s: JourneyState): Decision => {
   return { ok: true, events: [transition(guid, s.state, to, at, { reason: command.data.reason, metadata: command.data.metadata })] };
 };
 
-export const journeyDecider = { initialState, evolve, decide };

@@ -10,14 +10,18 @@ export interface Window {
   end: Date;
 }
 
-type PathRow = Pick<Selectable<JourneyPathsTable>, 'guid' | 'channels' | 'touch_times' | 'converted_at' | 'value'>;
+/** A journey_paths row as read, or as the projection is about to write it. */
+type PathRow = Pick<Selectable<JourneyPathsTable>, 'guid' | 'channels' | 'touch_times'> & {
+  converted_at?: Date | string | null;
+  value?: string | number | null;
+};
 
 export const toJourneyPath = (r: PathRow): JourneyPath => ({
   guid: r.guid,
   channels: r.channels,
   times: r.touch_times.map((t) => new Date(t).getTime()),
-  convertedAt: r.converted_at ? r.converted_at.getTime() : null,
-  value: r.value === null ? 0 : Number(r.value),
+  convertedAt: r.converted_at ? new Date(r.converted_at).getTime() : null,
+  value: r.value === null || r.value === undefined ? 0 : Number(r.value),
 });
 
 const pathColumns = ['p.guid', 'p.channels', 'p.touch_times', 'p.converted_at', 'p.value'] as const;

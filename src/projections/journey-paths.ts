@@ -1,18 +1,11 @@
 // The journey_paths read model: each journey's touches in event-time order with its conversion, for attribution.
 import type { Insertable, Kysely } from 'kysely';
-import { journeyTimeDecayShares, touchesBeforeConversion, type JourneyPath } from '../domain/journey-attribution.ts';
+import { journeyTimeDecayShares, touchesBeforeConversion } from '../domain/journey-attribution.ts';
+import { toJourneyPath } from './attribution-queries.ts';
 import type { JourneyPathsTable, ReadModels } from './schema.ts';
 import type { SummaryRow, TrackingEventRow } from './journey-summary-reducer.ts';
 
 type PathRow = Insertable<JourneyPathsTable> & { channels: string[]; touch_times: Date[]; touch_event_ids: string[] };
-
-const asJourneyPath = (r: PathRow): JourneyPath => ({
-  guid: r.guid,
-  channels: r.channels,
-  times: r.touch_times.map((t) => t.getTime()),
-  convertedAt: r.converted_at ? new Date(r.converted_at).getTime() : null,
-  value: r.value === null || r.value === undefined ? 0 : Number(r.value),
-});
 
 /**
  * Inserts a touch after every touch at or before its time: touches stay sorted by event time, and ties keep log
@@ -61,7 +54,7 @@ export const projectJourneyPaths = async (trx: Kysely<ReadModels>, trackingRows:
     if (row && e.is_touch) insertTouch(row, e.channel, new Date(e.occurred_at), e.event_id);
   }
   for (const row of rows.values()) {
-    const p = asJourneyPath(row);
+    const p = toJourneyPath(row);
     row.path = touchesBeforeConversion(p).channels;
     const shares = journeyTimeDecayShares(p);
     row.time_decay_shares = shares ? JSON.stringify(shares) : null;

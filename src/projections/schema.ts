@@ -1,5 +1,5 @@
-// Kysely types of the read models (int8 columns arrive as bigint: the pg parser is set so for the event store too) (all derived from the event log; replay rebuilds them bit for bit).
-import type { ColumnType, Generated, Kysely } from 'kysely';
+// Kysely types of the read models, all derived from the event log (replay rebuilds them bit for bit); int8 columns arrive as bigint.
+import type { ColumnType, Generated } from 'kysely';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json = ColumnType<Record<string, unknown>, string, string>;
@@ -97,7 +97,6 @@ export interface ReadModels {
   projection_checkpoints: ProjectionCheckpointsTable;
 }
 
-export type ReadModelDb = Kysely<ReadModels>;
 
 /** Every table a rebuild drops and refills. */
 export const READ_MODEL_TABLES = ['tracking_events', 'journey_summary', 'journey_transitions', 'journey_paths'] as const;
