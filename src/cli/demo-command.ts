@@ -23,7 +23,7 @@ export const createDemoJourneys = async (store: OpenedStore, o: DemoOptions): Pr
     while (next < o.journeys) {
       const index = next++;
       const j = demoJourney(rnd, index, start);
-      const issued = await issueGuid(store.eventStore, {
+      const issued = await issueGuid(store, {
         prefix: o.prefix,
         vin: j.vin,
         dealer_code: j.dealer_code,

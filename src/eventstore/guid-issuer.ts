@@ -1,6 +1,6 @@
 // Issues journey GUIDs exactly once per risk event (or Idempotency-Key), race-free, through stream creation.
 import { isExpectedVersionConflictError, type EventStore } from '@event-driven-io/emmett';
-import { MUST_NOT_EXIST } from './store.ts';
+import { MUST_NOT_EXIST, type AppendAtomically, type StreamAppend } from './store.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { formatGuid, severityCode, utcDate } from '../domain/guid.ts';
 import { decide, initialState } from '../domain/journey-decider.ts';
@@ -37,6 +37,12 @@ type Fingerprinted = Pick<JourneyCreatedData, 'dealer_code' | 'customer_id'> & {
 const fingerprintOf = (r: Fingerprinted) =>
   sha256(JSON.stringify([r.vin?.toUpperCase(), r.dealer_code, r.customer_id, r.risk_event?.component_code.toUpperCase(), r.risk_event?.severity.toUpperCase(), r.risk_event?.risk_score, r.risk_event && new Date(r.risk_event.timestamp).toISOString(), r.risk_event?.failure_probability ?? null]));
 
+/** What issuing needs from the store; `appendAtomically` makes a new journey one commit instead of two or three. */
+export interface GuidStore {
+  eventStore: EventStore;
+  appendAtomically?: AppendAtomically | undefined;
+}
+
 const newGuid = (r: GuidRequest) =>
   formatGuid({
     prefix: r.prefix,
@@ -72,11 +78,15 @@ const rethrowUnlessConflict = (error: unknown): void => {
  * 'existed', or 'taken' when another journey holds the GUID (a random collision). Optimistic: the common case
  * (a new journey) is one append and no read.
  */
-const ensureJourney = async (store: EventStore, guid: string, r: GuidRequest) => {
+const creationEvents = (guid: string, r: GuidRequest): JourneyEvent[] => {
   const decision = decide({ type: 'CreateJourney', data: createdData(guid, r) }, initialState());
   if (!decision.ok) throw new Error(`creating a journey was refused: ${decision.error.message}`);
+  return decision.events;
+};
+
+const ensureJourney = async (store: EventStore, guid: string, r: GuidRequest) => {
   try {
-    await store.appendToStream<JourneyEvent>(journeyStreamName(guid), decision.events, { expectedStreamVersion: MUST_NOT_EXIST });
+    await store.appendToStream<JourneyEvent>(journeyStreamName(guid), creationEvents(guid, r), { expectedStreamVersion: MUST_NOT_EXIST });
     return 'created';
   } catch (error) {
     rethrowUnlessConflict(error);
@@ -98,9 +108,25 @@ const reserve = async (store: EventStore, stream: string, data: GuidReserved['da
   }
 };
 
-export const issueGuid = async (store: EventStore, r: GuidRequest): Promise<GuidOutcome> => {
-  const fingerprint = fingerprintOf(r);
-  const keyStream = r.idempotencyKey ? idempotencyKeyStream(r.idempotencyKey) : null;
+/**
+ * The common case, a risk event seen for the first time: its reservation, its journey and its Idempotency-Key
+ * reservation are created in one transaction. Any of them existing already (a repeat, a concurrent twin, a
+ * random collision, a reused key) rolls all back, and the stream-by-stream path sorts out which case it is.
+ */
+const createAtOnce = (append: AppendAtomically, r: GuidRequest, guid: string, fingerprint: string, keyStream: string | null) => {
+  const reservation = (streamName: string): StreamAppend => ({
+    streamName,
+    events: [{ type: 'GuidReserved', data: { guid, fingerprint } } satisfies GuidReserved],
+    expectedStreamVersion: MUST_NOT_EXIST,
+  });
+  return append([
+    reservation(naturalKeyStream(r)),
+    { streamName: journeyStreamName(guid), events: creationEvents(guid, r), expectedStreamVersion: MUST_NOT_EXIST },
+    ...(keyStream ? [reservation(keyStream)] : []),
+  ]);
+};
+
+const issueStreamByStream = async (store: EventStore, r: GuidRequest, candidate: string, fingerprint: string, keyStream: string | null): Promise<GuidOutcome> => {
   if (keyStream) {
     const { reserved } = await readReservation(store, keyStream);
     if (reserved && reserved.fingerprint !== fingerprint) {
@@ -109,7 +135,7 @@ export const issueGuid = async (store: EventStore, r: GuidRequest): Promise<Guid
   }
   const stream = naturalKeyStream(r);
   // The first request for a risk event reserves a GUID for it; a repeat (or a concurrent twin) gets that one.
-  let reservation = await reserve(store, stream, { guid: newGuid(r), fingerprint }, MUST_NOT_EXIST);
+  let reservation = await reserve(store, stream, { guid: candidate, fingerprint }, MUST_NOT_EXIST);
   for (let attempt = 0; attempt < 10; attempt++) {
     const journey = await ensureJourney(store, reservation.guid, r);
     if (journey !== 'taken') {
@@ -120,4 +146,14 @@ export const issueGuid = async (store: EventStore, r: GuidRequest): Promise<Guid
     reservation = await reserve(store, stream, { guid: newGuid(r), fingerprint }, reservation.version);
   }
   throw new Error('Could not issue a GUID after 10 attempts');
+};
+
+export const issueGuid = async (store: GuidStore, r: GuidRequest): Promise<GuidOutcome> => {
+  const fingerprint = fingerprintOf(r);
+  const keyStream = r.idempotencyKey ? idempotencyKeyStream(r.idempotencyKey) : null;
+  const candidate = newGuid(r);
+  if (store.appendAtomically && (await createAtOnce(store.appendAtomically, r, candidate, fingerprint, keyStream))) {
+    return { ok: true, guid: candidate, created: true };
+  }
+  return issueStreamByStream(store.eventStore, r, candidate, fingerprint, keyStream);
 };

@@ -1,5 +1,5 @@
 // The event store port the rest of Threadline uses: Emmett's EventStore plus the global log and the pool.
-import type { EventStore } from '@event-driven-io/emmett';
+import type { Event, EventStore } from '@event-driven-io/emmett';
 import type pg from 'pg';
 import type { GlobalLogReader } from './global-log.ts';
 
@@ -11,6 +11,11 @@ export interface OpenedStore {
   log: GlobalLogReader;
   /** The global log read through one client (inside a projection's transaction). */
   logOn(client: pg.PoolClient): GlobalLogReader;
+  /**
+   * Appends to several streams in one transaction, all or nothing. Optional: a store without multi-stream
+   * transactions (EventStoreDB) leaves it out and callers append stream by stream.
+   */
+  appendAtomically?: AppendAtomically;
   /** The PostgreSQL pool the read models live in (the same database as the log in both modes). */
   pool: pg.Pool;
   close(): Promise<void>;
@@ -22,3 +27,12 @@ export interface OpenedStore {
  * streams table's unique key, so concurrent creators get exactly one winner.
  */
 export const MUST_NOT_EXIST = 0n;
+
+export interface StreamAppend {
+  streamName: string;
+  events: Event[];
+  expectedStreamVersion: bigint;
+}
+
+/** Resolves false, having stored nothing, when any stream was not at its expected version. */
+export type AppendAtomically = (appends: StreamAppend[]) => Promise<boolean>;

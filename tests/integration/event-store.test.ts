@@ -78,6 +78,44 @@ describe.each(storeTargets())('event store on $name', (target) => {
     }
   });
 
+  it('appends to several streams atomically: all in one transaction, or nothing when one is not as expected', async () => {
+    const append = store().appendAtomically!;
+    const both = [
+      { streamName: 'pair-a', events: [{ type: 'A', data: { n: 1 } }], expectedStreamVersion: MUST_NOT_EXIST },
+      { streamName: 'pair-b', events: [{ type: 'B', data: { n: 2 } }, { type: 'C', data: { n: 3 } }], expectedStreamVersion: MUST_NOT_EXIST },
+    ];
+    expect(await append(both)).toBe(true);
+    const b = await store().eventStore.readStream('pair-b');
+    expect(b.events.map((e) => [e.type, e.data])).toEqual([['B', { n: 2 }], ['C', { n: 3 }]]);
+    expect(b.currentStreamVersion).toBe(2n);
+    // Emmett's own append continues the stream from there.
+    await store().eventStore.appendToStream('pair-b', [{ type: 'D', data: {} }], { expectedStreamVersion: 2n });
+    const inLog = (await readAll()).filter((e) => e.streamId.startsWith('pair-'));
+    expect(new Set(inLog.slice(0, 3).map((e) => e.position.transactionId)).size).toBe(1);
+    expect(inLog.map((e) => e.type)).toEqual(['A', 'B', 'C', 'D']);
+
+    // A new stream plus one that exists already (at version 0), or one at a stale version: nothing is stored.
+    expect(await append([{ streamName: 'pair-new', events: [{ type: 'X', data: {} }], expectedStreamVersion: MUST_NOT_EXIST }, both[0]!])).toBe(false);
+    expect(await append([{ streamName: 'pair-new', events: [{ type: 'X', data: {} }], expectedStreamVersion: MUST_NOT_EXIST }, { ...both[1]!, expectedStreamVersion: 1n }])).toBe(false);
+    expect((await store().eventStore.readStream('pair-new')).streamExists).toBe(false);
+    expect((await store().eventStore.readStream('pair-b')).currentStreamVersion).toBe(3n);
+  });
+
+  it('lets exactly one of many concurrent atomic creators win', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        store().appendAtomically!([
+          { streamName: `race-${i}`, events: [{ type: 'Mine', data: { i } }], expectedStreamVersion: MUST_NOT_EXIST },
+          { streamName: 'race-shared', events: [{ type: 'Shared', data: { i } }], expectedStreamVersion: MUST_NOT_EXIST },
+        ]),
+      ),
+    );
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = results.indexOf(true);
+    expect((await store().eventStore.readStream('race-shared')).events.map((e) => e.data)).toEqual([{ i: winner }]);
+    for (let i = 0; i < 8; i++) expect((await store().eventStore.readStream(`race-${i}`)).streamExists).toBe(i === winner);
+  });
+
   it('filters the log by stream', async () => {
     const page = await store().log.read({ after: null, limit: 100, streamId: 's-1' });
     expect(page.map((e) => e.type)).toEqual(['A', 'B']);

@@ -4,8 +4,8 @@ import { openStore } from '../../src/eventstore/index.ts';
 import { issueGuid, type GuidRequest } from '../../src/eventstore/guid-issuer.ts';
 import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
 
-const request = (vin: string, hex: string[]): GuidRequest => ({
-  prefix: 'FORD',
+const request = (vin: string, hex: string[], prefix = 'FORD'): GuidRequest => ({
+  prefix,
   vin,
   dealer_code: 'DET001',
   customer_id: null,
@@ -18,16 +18,31 @@ const request = (vin: string, hex: string[]): GuidRequest => ({
 describe.each(storeTargets())('GUID issue on $name', (target) => {
   const store = useFreshStore(target, (config) => openStore(config, 'vitest'));
 
-  it('gives a colliding risk event a fresh GUID and keeps it on repeat', async () => {
-    const first = await issueGuid(store().eventStore, request('1FTFW1ET5DFC00001', ['AAAAAA']));
-    expect(first).toEqual({ ok: true, guid: 'FORD-2024-12-07-BAT-HIG-DET001-AAAAAA', created: true });
+  // With the atomic path (one commit per new journey) and without it (stream by stream, as on EventStoreDB).
+  it.each([
+    ['atomically', 'FORD', () => store()],
+    ['stream by stream', 'LINC', () => ({ eventStore: store().eventStore })],
+  ])('gives a colliding risk event a fresh GUID and keeps it on repeat (%s)', async (_, prefix, issuer) => {
+    const first = await issueGuid(issuer(), request(`${prefix}1FTFW1ET5DFC1`, ['AAAAAA'], prefix));
+    expect(first).toEqual({ ok: true, guid: `${prefix}-2024-12-07-BAT-HIG-DET001-AAAAAA`, created: true });
     // Another vehicle draws the same random part first: it must not take over the first journey.
-    const second = await issueGuid(store().eventStore, request('1FTFW1ET5DFC00002', ['AAAAAA', 'AAAAAA', 'BBBBBB']));
-    expect(second).toEqual({ ok: true, guid: 'FORD-2024-12-07-BAT-HIG-DET001-BBBBBB', created: true });
-    const again = await issueGuid(store().eventStore, request('1FTFW1ET5DFC00002', ['CCCCCC']));
-    expect(again).toEqual({ ok: true, guid: 'FORD-2024-12-07-BAT-HIG-DET001-BBBBBB', created: false });
-    const journey = await store().eventStore.readStream('journey-FORD-2024-12-07-BAT-HIG-DET001-AAAAAA');
+    const second = await issueGuid(issuer(), request(`${prefix}1FTFW1ET5DFC2`, ['AAAAAA', 'AAAAAA', 'BBBBBB'], prefix));
+    expect(second).toEqual({ ok: true, guid: `${prefix}-2024-12-07-BAT-HIG-DET001-BBBBBB`, created: true });
+    const again = await issueGuid(issuer(), request(`${prefix}1FTFW1ET5DFC2`, ['CCCCCC'], prefix));
+    expect(again).toEqual({ ok: true, guid: `${prefix}-2024-12-07-BAT-HIG-DET001-BBBBBB`, created: false });
+    const journey = await store().eventStore.readStream(`journey-${prefix}-2024-12-07-BAT-HIG-DET001-AAAAAA`);
     expect(journey.events).toHaveLength(1);
-    expect((journey.events[0]!.data as { vin: string }).vin).toBe('1FTFW1ET5DFC00001');
+    expect((journey.events[0]!.data as { vin: string }).vin).toBe(`${prefix}1FTFW1ET5DFC1`);
+  });
+
+  it('refuses an Idempotency-Key reused for another risk event, and stores nothing for it', async () => {
+    const keyed = (vin: string, hex: string): GuidRequest => ({ ...request(vin, [hex], 'KEYD'), idempotencyKey: 'key-1' });
+    const streams = async () => (await store().pool.query<{ stream_id: string }>('SELECT stream_id FROM emt_streams ORDER BY stream_id')).rows.map((r) => r.stream_id);
+    expect(await issueGuid(store(), keyed('KEYD1FTFW1ET5DFC1', 'DDDDDD'))).toMatchObject({ ok: true, created: true });
+    expect(await issueGuid(store(), keyed('KEYD1FTFW1ET5DFC1', 'DDDDDE'))).toEqual({ ok: true, guid: 'KEYD-2024-12-07-BAT-HIG-DET001-DDDDDD', created: false });
+    const before = await streams();
+    const reused = await issueGuid(store(), keyed('KEYD1FTFW1ET5DFC2', 'EEEEEE'));
+    expect(reused).toMatchObject({ ok: false, error: { code: 'idempotency_key_reused' } });
+    expect(await streams()).toEqual(before);
   });
 });

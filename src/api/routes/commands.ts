@@ -59,7 +59,7 @@ export const commandRoutes = (deps: AppDeps): Router => {
     const key = req.get('Idempotency-Key');
     if (key !== undefined && (key.length < 1 || key.length > 255)) throw invalid([{ path: 'Idempotency-Key', message: '1 to 255 characters' }]);
     const { vin, dealer_code, customer_id, risk_event } = parsed.data;
-    const outcome = await issueGuid(deps.store.eventStore, {
+    const outcome = await issueGuid(deps.store, {
       prefix: deps.config.guidPrefix,
       vin,
       dealer_code,

@@ -2,6 +2,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
+import { createPostgresAtomicAppend } from '../postgres/postgres-atomic-append.ts';
 import { createPostgresEventStore } from '../postgres/postgres-event-store.ts';
 import { createPostgresGlobalLog } from '../postgres/postgres-global-log.ts';
 import type { OpenedStore } from '../store.ts';
@@ -35,7 +36,7 @@ export const openPgliteStore = async ({ dataDir, command }: PgliteStoreOptions):
   };
   try {
     const eventStore = await createPostgresEventStore(pool, server.connectionString);
-    return { kind: 'pglite', eventStore, log: createPostgresGlobalLog(pool), logOn: createPostgresGlobalLog, pool, close };
+    return { kind: 'pglite', eventStore, appendAtomically: createPostgresAtomicAppend(pool), log: createPostgresGlobalLog(pool), logOn: createPostgresGlobalLog, pool, close };
   } catch (error) {
     await close();
     throw error;

@@ -1,6 +1,7 @@
 // PostgreSQL mode: the event store, the global log and the read models in one PostgreSQL database.
 import pg from 'pg';
 import type { OpenedStore } from '../store.ts';
+import { createPostgresAtomicAppend } from './postgres-atomic-append.ts';
 import { createPostgresEventStore } from './postgres-event-store.ts';
 import { createPostgresGlobalLog } from './postgres-global-log.ts';
 
@@ -20,6 +21,7 @@ export const openPostgresStore = async ({ connectionString, poolSize = 20 }: Pos
     return {
       kind: 'postgres',
       eventStore,
+      appendAtomically: createPostgresAtomicAppend(pool),
       log: createPostgresGlobalLog(pool),
       logOn: createPostgresGlobalLog,
       pool,
