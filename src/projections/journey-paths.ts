@@ -23,15 +23,19 @@ const insertTouch = (row: PathRow, channel: string, at: Date, eventId: string) =
 /**
  * Updates the paths of the journeys a batch touched, inside the caller's transaction. `summaries` are those
  * journeys' summaries after the batch (conversion time and value come from there); `trackingRows` the batch's
- * tracking events in log order.
+ * tracking events in log order; journeys `createdInBatch` have no path stored yet.
  */
-export const projectJourneyPaths = async (trx: Kysely<ReadModels>, trackingRows: TrackingEventRow[], summaries: SummaryRow[]): Promise<void> => {
+export const projectJourneyPaths = async (
+  trx: Kysely<ReadModels>,
+  trackingRows: TrackingEventRow[],
+  summaries: SummaryRow[],
+  createdInBatch: ReadonlySet<string>,
+): Promise<void> => {
   if (summaries.length === 0) return;
-  const guids = summaries.map((s) => s.guid);
+  const earlier = summaries.map((s) => s.guid).filter((g) => !createdInBatch.has(g));
   const existing = new Map<string, PathRow>();
-  for (const r of await trx.selectFrom('journey_paths').select(['guid', 'channels', 'touch_times', 'touch_event_ids']).where('guid', 'in', guids).execute()) {
-    existing.set(r.guid, r as PathRow);
-  }
+  const previous = earlier.length === 0 ? [] : await trx.selectFrom('journey_paths').select(['guid', 'channels', 'touch_times', 'touch_event_ids']).where('guid', 'in', earlier).execute();
+  for (const r of previous) existing.set(r.guid, r as PathRow);
   const rows = new Map<string, PathRow>();
   for (const s of summaries) {
     const previous = existing.get(s.guid);

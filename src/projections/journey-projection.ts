@@ -48,22 +48,27 @@ const close = (open: OpenTransition, at: Date, closed: { guid: string; seq: numb
 export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: LoggedEvent[]): Promise<void> => {
   const journeyEvents = events.filter((e) => e.streamId.startsWith(JOURNEY_STREAM_PREFIX));
   if (journeyEvents.length === 0) return;
-  const guids = [...new Set(journeyEvents.map((e) => e.streamId.slice(JOURNEY_STREAM_PREFIX.length)))];
+  const guidOf = (e: LoggedEvent) => e.streamId.slice(JOURNEY_STREAM_PREFIX.length);
+  // A journey created in this batch has no rows yet: only the others are read (a batch of new journeys reads nothing).
+  const createdHere = new Set(journeyEvents.filter((e) => e.type === 'JourneyCreated').map(guidOf));
+  const earlier = [...new Set(journeyEvents.map(guidOf))].filter((g) => !createdHere.has(g));
 
   const summaries = new Map<string, SummaryRow>();
-  for (const row of await trx.selectFrom('journey_summary').selectAll().where('guid', 'in', guids).execute()) {
-    summaries.set(row.guid, row);
-  }
   const open = new Map<string, OpenTransition>();
-  const lastRows = await trx
-    .selectFrom('journey_transitions')
-    .select(['guid', 'seq', 'entered_at'])
-    .distinctOn('guid')
-    .where('guid', 'in', guids)
-    .orderBy('guid')
-    .orderBy('seq', 'desc')
-    .execute();
-  for (const r of lastRows) open.set(r.guid, { seq: r.seq, entered_at: r.entered_at, pending: null });
+  if (earlier.length > 0) {
+    for (const row of await trx.selectFrom('journey_summary').selectAll().where('guid', 'in', earlier).execute()) {
+      summaries.set(row.guid, row);
+    }
+    const lastRows = await trx
+      .selectFrom('journey_transitions')
+      .select(['guid', 'seq', 'entered_at'])
+      .distinctOn('guid')
+      .where('guid', 'in', earlier)
+      .orderBy('guid')
+      .orderBy('seq', 'desc')
+      .execute();
+    for (const r of lastRows) open.set(r.guid, { seq: r.seq, entered_at: r.entered_at, pending: null });
+  }
 
   const trackingRows: TrackingEventRow[] = [];
   const newTransitions: TransitionRow[] = [];
@@ -71,7 +76,7 @@ export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: Logg
   const touched = new Set<string>();
 
   for (const e of journeyEvents) {
-    const guid = e.streamId.slice(JOURNEY_STREAM_PREFIX.length);
+    const guid = guidOf(e);
     if (e.type === 'JourneyCreated') {
       const data = e.data as unknown as JourneyCreatedData;
       summaries.set(guid, summaryFromCreated(data));
@@ -117,7 +122,7 @@ export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: Logg
       )
       .execute();
   }
-  await projectJourneyPaths(trx, trackingRows, summaryRows);
+  await projectJourneyPaths(trx, trackingRows, summaryRows, createdHere);
   for (const rows of chunks(newTransitions)) await trx.insertInto('journey_transitions').values(rows).execute();
   for (const c of closed) {
     await trx

@@ -21,12 +21,11 @@ export const inClientTransaction = async <T>(
     }),
   });
   try {
-    await client.query('BEGIN');
     // The log is read in index order (LIMIT n after the checkpoint). When the planner's row estimate is off (the
     // log grew faster than ANALYZE ran, or never ran: PGlite has no autovacuum) it picks a scan plus a sort over
     // everything after the checkpoint, per batch, and a catch-up turns quadratic. These settings leave the
     // ordered index scan as the plan; every query of a projection batch is an index lookup anyway.
-    await client.query('SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off');
+    await client.query('BEGIN; SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off');
     const result = await fn(db, client);
     await client.query('COMMIT');
     client.release();

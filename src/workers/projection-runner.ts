@@ -39,6 +39,7 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
   const name = options.name ?? 'journeys';
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
+
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
@@ -47,7 +48,11 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
   const processBatch = () =>
     inClientTransaction(deps.pool, async (db, client) => {
       // One instance per projection: the others skip their turn instead of waiting.
-      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey})) AS locked`.execute(db);
+      // Read models are derived and their checkpoint commits with them: a batch lost to a crash before its WAL
+      // reached disk is projected again from the log. Not waiting for that flush (synchronous_commit off for
+      // this transaction) keeps the projection's commits from queueing with the command side's, whose
+      // durability is the promise.
+      const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${lockKey})) AS locked, set_config('synchronous_commit', 'off', true)`.execute(db);
       if (!rows[0]?.locked) return 0;
       const checkpoint = await readCheckpoint(db, name, true);
       const events = await deps.logOn(client).read({ after: checkpoint?.position ?? null, limit: batchSize, stable: true });
