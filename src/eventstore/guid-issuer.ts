@@ -73,17 +73,17 @@ const rethrowUnlessConflict = (error: unknown): void => {
   if (!isExpectedVersionConflictError(error)) throw error;
 };
 
-/**
- * Creates the journey stream for `guid` unless this request's journey is already there. Returns 'created',
- * 'existed', or 'taken' when another journey holds the GUID (a random collision). Optimistic: the common case
- * (a new journey) is one append and no read.
- */
 const creationEvents = (guid: string, r: GuidRequest): JourneyEvent[] => {
   const decision = decide({ type: 'CreateJourney', data: createdData(guid, r) }, initialState());
   if (!decision.ok) throw new Error(`creating a journey was refused: ${decision.error.message}`);
   return decision.events;
 };
 
+/**
+ * Creates the journey stream for `guid` unless this request's journey is already there. Returns 'created',
+ * 'existed', or 'taken' when another journey holds the GUID (a random collision). Optimistic: the common case
+ * (a new journey) is one append and no read.
+ */
 const ensureJourney = async (store: EventStore, guid: string, r: GuidRequest) => {
   try {
     await store.appendToStream<JourneyEvent>(journeyStreamName(guid), creationEvents(guid, r), { expectedStreamVersion: MUST_NOT_EXIST });
