@@ -1,4 +1,5 @@
 // buildApp(deps): the Express app (not listening). Routes, JSON limits, problem+json errors, request logs.
+import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import type { AppDeps } from './deps.ts';
 import { openApiDocument } from './openapi.ts';
@@ -8,8 +9,12 @@ import { attributionRoutes } from './routes/attribution.ts';
 import { commandRoutes } from './routes/commands.ts';
 import { queryRoutes } from './routes/queries.ts';
 
-/** Pool exhaustion or a lost database: an infrastructure failure the client should retry, not a bug. */
+/**
+ * Pool exhaustion, a lost database, or a journey so contended (writers in several processes) that a command ran
+ * out of attempts: failures the client should retry, not bugs.
+ */
 const isStoreUnavailable = (error: unknown): boolean => {
+  if (isExpectedVersionConflictError(error)) return true;
   for (let e: unknown = error; e instanceof Error; e = e.cause) {
     const code = (e as { code?: string }).code;
     if (/timeout exceeded when trying to connect|Connection terminated/i.test(e.message)) return true;

@@ -91,13 +91,14 @@ describe.each(storeTargets())('journey API on $name', (target) => {
       expect(j.body.events.filter((e: { event_id: string }) => e.event_id === 'evt-1')).toHaveLength(1);
     });
 
-    it('stores concurrent distinct events of one journey, all of them', async () => {
+    it('stores concurrent distinct events of one journey, all of them, acknowledging every one', async () => {
       const guid = await newJourney();
-      const answers = await Promise.all(Array.from({ length: 15 }, (_, i) => log(guid, { event_type: 'EMAIL_OPENED', event_id: `open-${i}` })));
-      expect(answers.every((a) => a.status === 201)).toBe(true);
+      // Writers to one journey queue in the process rather than racing each other out of attempts.
+      const answers = await Promise.all(Array.from({ length: 100 }, (_, i) => log(guid, { event_type: 'EMAIL_OPENED', event_id: `open-${i}` })));
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 201));
       const j = await app.get(`${T}/journey/${guid}`);
-      expect(j.body.events).toHaveLength(15);
-      expect(j.body.summary.total_touches).toBe(15);
+      expect(j.body.events).toHaveLength(100);
+      expect(j.body.summary.total_touches).toBe(100);
     });
 
     it('generates an event_id when none is given and accepts free-form details for unknown types', async () => {
