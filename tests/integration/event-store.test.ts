@@ -78,6 +78,17 @@ describe.each(storeTargets())('event store on $name', (target) => {
     }
   });
 
+  it('leaves no pooled connection with a statement timeout (Emmett\'s migration sets one on its connection)', async () => {
+    const pool = store().pool;
+    const clients = await Promise.all(Array.from({ length: pool.options.max }, () => pool.connect()));
+    try {
+      const timeouts = await Promise.all(clients.map(async (c) => (await c.query<{ statement_timeout: string }>('SHOW statement_timeout')).rows[0]!.statement_timeout));
+      expect(timeouts).toEqual(clients.map(() => '0'));
+    } finally {
+      for (const c of clients) c.release();
+    }
+  });
+
   it('appends to several streams atomically: all in one transaction, or nothing when one is not as expected', async () => {
     const append = store().appendAtomically!;
     const both = [
