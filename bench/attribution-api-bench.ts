@@ -1,6 +1,7 @@
 // Attribution API over many stored journeys (from `threadline demo`), on PostgreSQL: latency per model and window.
 //   node --import tsx bench/attribution-api-bench.ts [--journeys 1000000] [--measure-at 100000,250000,500000]
-//        [--chunk 50000] [--concurrency 32] [--runs 10] [--reuse-db NAME] [--keep] [--out bench/attribution-api-results.md]
+//        [--chunk 50000] [--concurrency 32] [--runs 10] [--reuse-db NAME | --resume-db NAME] [--keep] [--out bench/attribution-api-results.md]
+// --reuse-db measures a populated database as it is; --resume-db populates it further, up to --journeys.
 // Measures at every --measure-at size on the way and at --journeys, rewriting --out each time.
 import { writeFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
@@ -17,6 +18,7 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '32' },
     runs: { type: 'string', default: '10' },
     'reuse-db': { type: 'string' },
+    'resume-db': { type: 'string' },
     keep: { type: 'boolean', default: false },
     out: { type: 'string', default: 'bench/attribution-api-results.md' },
   },
@@ -82,7 +84,8 @@ const main = async () => {
   const target = Number(args.journeys);
   const milestones = [...new Set([...String(args['measure-at']).split(',').filter(Boolean).map(Number), target])].sort((a, b) => a - b);
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
-  const url = args['reuse-db'] ? databaseUrl(args['reuse-db']) : await createBenchDatabase(`bench_attr_${stamp}`, args.keep);
+  const existing = args['reuse-db'] ?? args['resume-db'];
+  const url = existing ? databaseUrl(existing) : await createBenchDatabase(`bench_attr_${stamp}`, args.keep);
   const storeEnv = { DATABASE_URL: url };
   const db = new pg.Client({ connectionString: url });
   await db.connect();
