@@ -127,6 +127,18 @@ describe.each(storeTargets())('event store on $name', (target) => {
     for (let i = 0; i < 8; i++) expect((await store().eventStore.readStream(`race-${i}`)).streamExists).toBe(i === winner);
   });
 
+  it('prepares parameterised statements once per connection, also after a reconnect (PGlite keeps its session)', async () => {
+    const pool = store().pool;
+    const ask = async () => (await pool.query<{ n: number }>('SELECT $1::int + 1 AS n', [41])).rows[0]!.n;
+    expect(await ask()).toBe(42);
+    const prepared = await pool.query<{ statement: string }>("SELECT statement FROM pg_prepared_statements WHERE statement LIKE '%$1::int + 1%'");
+    expect(prepared.rows).toHaveLength(1);
+    // Drop the pooled connection; the next one must not collide with what the first prepared.
+    const client = await pool.connect();
+    client.release(true);
+    expect(await ask()).toBe(42);
+  });
+
   it('filters the log by stream', async () => {
     const page = await store().log.read({ after: null, limit: 100, streamId: 's-1' });
     expect(page.map((e) => e.type)).toEqual(['A', 'B']);
