@@ -35,7 +35,7 @@ export const createDemoJourneys = async (store: OpenedStore, o: DemoOptions): Pr
       if (!issued.ok) throw new Error(issued.error.message);
       const receivedAt = j.events.at(-1)!.occurred_at;
       // One append per journey: batching per stream is the throughput lever.
-      const outcome = await executeJourneyCommand(store.eventStore, issued.guid, {
+      const outcome = await executeJourneyCommand(store, issued.guid, {
         type: 'LogEvents',
         data: {
           events: j.events.map((e, k) => ({

@@ -1,6 +1,6 @@
 // Issues journey GUIDs exactly once per risk event (or Idempotency-Key), race-free, through stream creation.
 import { isExpectedVersionConflictError, type EventStore } from '@event-driven-io/emmett';
-import { MUST_NOT_EXIST, type AppendAtomically, type StreamAppend } from './store.ts';
+import { MUST_NOT_EXIST, type AppendAtomically, type CommandStore, type StreamAppend } from './store.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import { formatGuid, severityCode, utcDate } from '../domain/guid.ts';
 import { decide, initialState } from '../domain/journey-decider.ts';
@@ -37,11 +37,6 @@ type Fingerprinted = Pick<JourneyCreatedData, 'dealer_code' | 'customer_id'> & {
 const fingerprintOf = (r: Fingerprinted) =>
   sha256(JSON.stringify([r.vin?.toUpperCase(), r.dealer_code, r.customer_id, r.risk_event?.component_code.toUpperCase(), r.risk_event?.severity.toUpperCase(), r.risk_event?.risk_score, r.risk_event && new Date(r.risk_event.timestamp).toISOString(), r.risk_event?.failure_probability ?? null]));
 
-/** What issuing needs from the store; `appendAtomically` makes a new journey one commit instead of two or three. */
-export interface GuidStore {
-  eventStore: EventStore;
-  appendAtomically?: AppendAtomically | undefined;
-}
 
 const newGuid = (r: GuidRequest) =>
   formatGuid({
@@ -148,7 +143,8 @@ const issueStreamByStream = async (store: EventStore, r: GuidRequest, candidate:
   throw new Error('Could not issue a GUID after 10 attempts');
 };
 
-export const issueGuid = async (store: GuidStore, r: GuidRequest): Promise<GuidOutcome> => {
+/** `appendAtomically` makes a new journey one commit instead of two or three. */
+export const issueGuid = async (store: CommandStore, r: GuidRequest): Promise<GuidOutcome> => {
   const fingerprint = fingerprintOf(r);
   const keyStream = r.idempotencyKey ? idempotencyKeyStream(r.idempotencyKey) : null;
   const candidate = newGuid(r);

@@ -36,3 +36,6 @@ export interface StreamAppend {
 
 /** Resolves false, having stored nothing, when any stream was not at its expected version. */
 export type AppendAtomically = (appends: StreamAppend[]) => Promise<boolean>;
+
+/** What the command side needs: Emmett's store, and one-statement appends where the store has them. */
+export type CommandStore = Pick<OpenedStore, 'eventStore' | 'appendAtomically'>;

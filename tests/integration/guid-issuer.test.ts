@@ -2,18 +2,10 @@
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/eventstore/index.ts';
 import { issueGuid, type GuidRequest } from '../../src/eventstore/guid-issuer.ts';
+import { guidRequest } from '../helpers/guid-request.ts';
 import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
 
-const request = (vin: string, hex: string[], prefix = 'FORD'): GuidRequest => ({
-  prefix,
-  vin,
-  dealer_code: 'DET001',
-  customer_id: null,
-  risk_event: { component_code: 'BAT', severity: 'HIGH', risk_score: 1, timestamp: '2024-12-07T10:00:00Z' },
-  idempotencyKey: null,
-  now: new Date('2024-12-07T10:05:00Z'),
-  randomHex: () => hex.shift() ?? 'FFFFFF',
-});
+const request = (vin: string, hex: string[], prefix = 'FORD'): GuidRequest => guidRequest(vin, { prefix, randomHex: () => hex.shift() ?? 'FFFFFF' });
 
 describe.each(storeTargets())('GUID issue on $name', (target) => {
   const store = useFreshStore(target, (config) => openStore(config, 'vitest'));

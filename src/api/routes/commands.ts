@@ -42,7 +42,7 @@ export const commandRoutes = (deps: AppDeps): Router => {
 
   /** Logs one journey's events in one append; answers per event. */
   const logForJourney = async (guid: string, events: TrackingEvent[]): Promise<EventResult[]> => {
-    const outcome = await executeJourneyCommand(deps.store.eventStore, guid, { type: 'LogEvents', data: { events } });
+    const outcome = await executeJourneyCommand(deps.store, guid, { type: 'LogEvents', data: { events } });
     if (!outcome.ok) return events.map(() => ({ status: 404, guid }));
     const stored = new Set(outcome.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [e.data.event_id] : [])));
     const answered = new Set<string>();
@@ -128,7 +128,7 @@ export const commandRoutes = (deps: AppDeps): Router => {
     const guid = String(req.params['guid']);
     const parsed = transitionBody.safeParse(bodyOf(req));
     if (!parsed.success) throw invalid(toViolations(parsed.error));
-    const outcome = await executeJourneyCommand(deps.store.eventStore, guid, {
+    const outcome = await executeJourneyCommand(deps.store, guid, {
       type: 'RequestTransition',
       data: { guid, to: parsed.data.to_state, at: now().toISOString(), reason: parsed.data.reason ?? null, metadata: parsed.data.metadata ?? null },
     });

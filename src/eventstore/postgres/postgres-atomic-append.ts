@@ -21,7 +21,7 @@ BEGIN
     SELECT success INTO ok FROM emt_append_to_stream(
       ARRAY(SELECT e->>'id' FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, n) ORDER BY n),
       ARRAY(SELECT e->'data' FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, n) ORDER BY n),
-      ARRAY(SELECT '{}'::jsonb FROM jsonb_array_elements(a->'events')),
+      ARRAY(SELECT jsonb_build_object('messageId', e->>'id') FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, n) ORDER BY n),
       ARRAY(SELECT '1'::text FROM jsonb_array_elements(a->'events')),
       ARRAY(SELECT e->>'type' FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, n) ORDER BY n),
       ARRAY(SELECT 'E'::text FROM jsonb_array_elements(a->'events')),
