@@ -21,6 +21,12 @@ export interface ProjectionRunnerOptions {
   name?: string;
   batchSize?: number;
   pollIntervalMs?: number;
+  /**
+   * The shortest time between the starts of two batches while writes keep coming, so that a steady stream of
+   * single-event writes is projected several events per transaction. A reader waiting for its write
+   * (waitForStream) does not wait for it.
+   */
+  lingerMs?: number;
 }
 
 export interface ProjectionRunner {
@@ -39,10 +45,17 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
   const name = options.name ?? 'journeys';
   const batchSize = options.batchSize ?? 500;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
+  const lingerMs = options.lingerMs ?? 20;
 
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
+  /** Whether a write's nudge ends the current sleep (not while lingering). */
+  let nudgeWakes = true;
+  /** A write was nudged since the current batch started. */
+  let nudged = false;
+  /** A reader waits for its write: no lingering. */
+  let urgent = false;
   const lockKey = `threadline:projection:${name}`;
 
   const processBatch = () =>
@@ -66,7 +79,7 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
       return events.length;
     });
 
-  const sleep = (ms: number) =>
+  const sleep = (ms: number, wakeOnNudge: boolean) =>
     new Promise<void>((resolve) => {
       const timer = setTimeout(done, ms);
       function done() {
@@ -75,16 +88,27 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
         resolve();
       }
       wake = done;
+      nudgeWakes = wakeOnNudge;
     });
 
+  /**
+   * Idle, a write is projected at once; under a steady stream of writes, batches start at most every lingerMs,
+   * so that each carries several events instead of one transaction per write.
+   */
   const run = async () => {
     while (running) {
       try {
+        nudged = false;
+        urgent = false;
+        const started = Date.now();
         const n = await processBatch();
-        if (n === 0 && running) await sleep(pollIntervalMs);
+        if (n >= batchSize || !running) continue;
+        if (!nudged && !urgent) await sleep(pollIntervalMs, true);
+        const wait = started + lingerMs - Date.now();
+        if (wait > 0 && running && !urgent) await sleep(wait, false);
       } catch (error) {
         deps.logger?.error({ err: error, projection: name }, 'projection batch failed; retrying');
-        if (running) await sleep(1000);
+        if (running) await sleep(1000, true);
       }
     }
   };
@@ -111,7 +135,8 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
       loop = null;
     },
     nudge() {
-      wake?.();
+      nudged = true;
+      if (nudgeWakes) wake?.();
     },
     async waitForStream(streamId, timeoutMs) {
       const head = await deps.log.streamHead(streamId);
@@ -121,6 +146,7 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
         const cp = await readCheckpoint(deps.db, name);
         if (cp && comparePositions(cp.position, head) >= 0) return true;
         if (Date.now() >= deadline) return false;
+        urgent = true;
         wake?.();
         await new Promise((r) => setTimeout(r, 5));
       }
