@@ -1,7 +1,7 @@
 // The OpenAPI 3.1 document of the HTTP API; request schemas come from the same zod schemas the routes use.
 import { z } from 'zod';
 import { PROBLEM_TYPES, problemTypeUri } from './problems.ts';
-import { batchBody, generateGuidBody, listJourneysQuery, transitionBody } from './schemas.ts';
+import { batchBody, conversationBody, generateGuidBody, listJourneysQuery, transitionBody } from './schemas.ts';
 import { analyticsPaths } from './openapi-analytics.ts';
 import { CHANNELS, ACTOR_TYPES } from '../domain/channels.ts';
 
@@ -30,6 +30,21 @@ const logEventSchema = {
   },
 };
 
+/** A request that opens a journey and answers its GUID. */
+const opening = (summary: string, body: z.ZodType, created: string, repeated: string) => ({
+  summary,
+  parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
+  requestBody: { required: true, content: { 'application/json': { schema: json(body) } } },
+  responses: {
+    '201': ok(created, { type: 'object', properties: { guid: { type: 'string' }, tracking_url: { type: 'string' } } }),
+    '200': ok(repeated),
+    '400': problemResponse('Validation failed or malformed JSON'),
+    '413': problemResponse('Body too large'),
+    '415': problemResponse('Not JSON'),
+    '422': problemResponse('Idempotency-Key reused with another body'),
+  },
+});
+
 export const openApiDocument = {
   openapi: '3.1.0',
   info: { title: 'Threadline', version: '0.1.0', description: 'Cross-channel journey tracking: command and query API.' },
@@ -37,19 +52,10 @@ export const openApiDocument = {
     '/healthz': { get: { summary: 'Liveness and readiness', responses: { '200': ok('Ready'), '503': ok('Starting or stopping') } } },
     '/openapi.json': { get: { summary: 'This document', responses: { '200': ok('OpenAPI document') } } },
     '/api/v2/tracking/generate-guid': {
-      post: {
-        summary: 'Create an outreach journey for a risk event and return its GUID',
-        parameters: [{ name: 'Idempotency-Key', in: 'header', required: false, schema: { type: 'string', maxLength: 255 } }],
-        requestBody: { required: true, content: { 'application/json': { schema: json(generateGuidBody) } } },
-        responses: {
-          '201': ok('Journey created', { type: 'object', properties: { guid: { type: 'string' }, tracking_url: { type: 'string' } } }),
-          '200': ok('The same risk event or Idempotency-Key again: the same GUID'),
-          '400': problemResponse('Validation failed or malformed JSON'),
-          '413': problemResponse('Body too large'),
-          '415': problemResponse('Not JSON'),
-          '422': problemResponse('Idempotency-Key reused with another body'),
-        },
-      },
+      post: opening('Create an outreach journey for a risk event and return its GUID', generateGuidBody, 'Journey created', 'The same risk event or Idempotency-Key again: the same GUID'),
+    },
+    '/api/v2/tracking/conversations': {
+      post: opening('Open a conversation journey (INBOUND_QUEUE) on a channel and return its GUID', conversationBody, 'Conversation opened', 'The same Idempotency-Key again: the same GUID'),
     },
     '/api/v2/tracking/log-event': {
       post: {

@@ -26,6 +26,13 @@ export const generateGuidBody = z.strictObject({
   }),
 });
 
+export const conversationBody = z.strictObject({
+  channel: z.enum(CHANNELS),
+  dealer_code: dealerCode,
+  customer_id: shortText(100).optional(),
+  started_at: isoTime.optional(),
+});
+
 const logEventBase = z.strictObject({
   guid,
   event_type: z.string().max(64).regex(EVENT_TYPE_PATTERN, 'UPPER_SNAKE_CASE, e.g. EMAIL_SENT'),

@@ -1,6 +1,12 @@
 // Journey GUIDs: PREFIX-YYYY-MM-DD-CCC-SSS-DEALER-XXXXXX. No PII; parsed by pattern, never by splitting on '-'.
+import type { Channel } from './channels.ts';
+
 export const SEVERITY_CODES = { CRITICAL: 'CRT', HIGH: 'HIG', MODERATE: 'MOD', LOW: 'LOW' } as const;
 export type Severity = keyof typeof SEVERITY_CODES;
+
+/** Conversation journeys have no risk event: CNV in the component slot, their channel's code in the severity slot. */
+export const CONVERSATION_COMPONENT = 'CNV';
+export const CONVERSATION_CHANNEL_CODES = { CHAT: 'CHT', SMS: 'SMS', EMAIL: 'EML', PHONE: 'PHN', WEBVIEW: 'WEB', PORTAL: 'PRT', SYSTEM: 'SYS' } as const satisfies Record<Channel, string>;
 
 /** The company prefix: what THREADLINE_GUID_PREFIX must look like. */
 export const PREFIX_PATTERN = /^[A-Z][A-Z0-9]{0,15}$/;

@@ -19,6 +19,8 @@ export type JourneyCreatedData = {
   customer_id: string | null;
   risk_event: RiskEvent | null;
   channel: string | null;
+  /** A hash of the request that opened the journey, so that a retry of it recognises the journey as its own. */
+  request_fingerprint?: string;
 }
 
 export type JourneyTransitionedData = {

@@ -2,20 +2,32 @@
 import { isExpectedVersionConflictError, type EventStore } from '@event-driven-io/emmett';
 import { MUST_NOT_EXIST, type AppendAtomically, type CommandStore, type StreamAppend } from './store.ts';
 import { createHash, randomBytes } from 'node:crypto';
-import { formatGuid, severityCode, utcDate } from '../domain/guid.ts';
+import type { Channel } from '../domain/channels.ts';
+import { CONVERSATION_CHANNEL_CODES, CONVERSATION_COMPONENT, formatGuid, severityCode, utcDate } from '../domain/guid.ts';
 import { decide, initialState } from '../domain/journey-decider.ts';
 import { journeyStreamName, type JourneyCreatedData, type JourneyEvent, type RiskEvent } from '../domain/journey-events.ts';
 
-export interface GuidRequest {
+interface IssueRequest {
   prefix: string;
-  vin: string;
   dealer_code: string;
   customer_id: string | null;
-  risk_event: RiskEvent;
   idempotencyKey: string | null;
   now: Date;
   /** The 6 hex characters; a CSPRNG unless a test needs collisions. */
   randomHex?: () => string;
+}
+
+/** An outreach journey for a risk event. */
+export interface GuidRequest extends IssueRequest {
+  vin: string;
+  risk_event: RiskEvent;
+}
+
+/** A conversation journey opened on a channel (a chat, an inbound SMS, ...). */
+export interface ConversationRequest extends IssueRequest {
+  channel: Channel;
+  /** When the conversation started; `now` when absent. */
+  started_at: string | null;
 }
 
 export type GuidOutcome =
@@ -26,38 +38,92 @@ type GuidReserved = { type: 'GuidReserved'; data: { guid: string; fingerprint: s
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 
-// Reservation streams hold hashes only: no VIN or other PII leaves the journey stream.
-const naturalKeyStream = (r: GuidRequest) =>
-  `guid-request-${sha256(`${r.vin.toUpperCase()}|${r.risk_event.component_code.toUpperCase()}|${new Date(r.risk_event.timestamp).toISOString()}`)}`;
-const idempotencyKeyStream = (key: string) => `guid-idempotency-${sha256(key)}`;
+/**
+ * What makes two requests the same: compared for an Idempotency-Key, and to recognise our own journey in a
+ * retry. Journeys store it as `request_fingerprint`; outreach journeys stored before that field existed are
+ * recognised by recomputing it from their first event.
+ */
+const outreachFingerprint = (d: JourneyCreatedData) => {
+  const r = d.risk_event;
+  return sha256(JSON.stringify([d.vin?.toUpperCase(), d.dealer_code, d.customer_id, r?.component_code.toUpperCase(), r?.severity.toUpperCase(), r?.risk_score, r && new Date(r.timestamp).toISOString(), r?.failure_probability ?? null]));
+};
 
-type Fingerprinted = Pick<JourneyCreatedData, 'dealer_code' | 'customer_id'> & { vin: string | null; risk_event: RiskEvent | null };
+/** How one new journey is issued, whatever its kind. */
+interface Opening {
+  newGuid(): string;
+  /** The journey's first event's data for a GUID. */
+  created(guid: string): JourneyCreatedData;
+  fingerprint: string;
+  /** Reservation streams hold hashes only: no VIN or other PII leaves the journey stream. */
+  naturalKeyStream: string | null;
+  keyStream: string | null;
+}
 
-/** What makes two requests the same; compared for an Idempotency-Key and to recognise our own journey. */
-const fingerprintOf = (r: Fingerprinted) =>
-  sha256(JSON.stringify([r.vin?.toUpperCase(), r.dealer_code, r.customer_id, r.risk_event?.component_code.toUpperCase(), r.risk_event?.severity.toUpperCase(), r.risk_event?.risk_score, r.risk_event && new Date(r.risk_event.timestamp).toISOString(), r.risk_event?.failure_probability ?? null]));
+const randomPart = (r: IssueRequest) => r.randomHex?.() ?? randomBytes(3).toString('hex').toUpperCase();
+const idempotencyKeyStream = (key: string | null) => (key ? `guid-idempotency-${sha256(key)}` : null);
 
-
-const newGuid = (r: GuidRequest) =>
-  formatGuid({
-    prefix: r.prefix,
-    date: utcDate(r.risk_event.timestamp),
-    component: r.risk_event.component_code.toUpperCase(),
-    code: severityCode(r.risk_event.severity)!,
-    dealer: r.dealer_code,
-    random: r.randomHex?.() ?? randomBytes(3).toString('hex').toUpperCase(),
+const outreachOpening = (r: GuidRequest): Opening => {
+  const data = (guid: string): JourneyCreatedData => ({
+    guid,
+    kind: 'outreach',
+    created_at: r.now.toISOString(),
+    dealer_code: r.dealer_code,
+    vin: r.vin.toUpperCase(),
+    customer_id: r.customer_id,
+    risk_event: { ...r.risk_event, component_code: r.risk_event.component_code.toUpperCase(), severity: r.risk_event.severity.toUpperCase() },
+    channel: null,
   });
+  const fingerprint = outreachFingerprint(data(''));
+  return {
+    newGuid: () =>
+      formatGuid({
+        prefix: r.prefix,
+        date: utcDate(r.risk_event.timestamp),
+        component: r.risk_event.component_code.toUpperCase(),
+        code: severityCode(r.risk_event.severity)!,
+        dealer: r.dealer_code,
+        random: randomPart(r),
+      }),
+    created: (guid) => ({ ...data(guid), request_fingerprint: fingerprint }),
+    fingerprint,
+    naturalKeyStream: `guid-request-${sha256(`${r.vin.toUpperCase()}|${r.risk_event.component_code.toUpperCase()}|${new Date(r.risk_event.timestamp).toISOString()}`)}`,
+    keyStream: idempotencyKeyStream(r.idempotencyKey),
+  };
+};
 
-const createdData = (guid: string, r: GuidRequest): JourneyCreatedData => ({
-  guid,
-  kind: 'outreach',
-  created_at: r.now.toISOString(),
-  dealer_code: r.dealer_code,
-  vin: r.vin.toUpperCase(),
-  customer_id: r.customer_id,
-  risk_event: { ...r.risk_event, component_code: r.risk_event.component_code.toUpperCase(), severity: r.risk_event.severity.toUpperCase() },
-  channel: null,
-});
+const conversationOpening = (r: ConversationRequest): Opening => {
+  const startedAt = r.started_at ? new Date(r.started_at).toISOString() : r.now.toISOString();
+  // Conversations alike in every field are still different conversations: only their Idempotency-Key (hashed)
+  // tells a retry from a new one.
+  const fingerprint = sha256(JSON.stringify(['conversation', r.dealer_code, r.customer_id, r.channel, r.started_at && startedAt, r.idempotencyKey && sha256(r.idempotencyKey)]));
+  const created = (guid: string): JourneyCreatedData => ({
+    guid,
+    kind: 'conversation',
+    created_at: startedAt,
+    dealer_code: r.dealer_code,
+    vin: null,
+    customer_id: r.customer_id,
+    risk_event: null,
+    channel: r.channel,
+    request_fingerprint: fingerprint,
+  });
+  return {
+    newGuid: () =>
+      formatGuid({
+        prefix: r.prefix,
+        date: utcDate(startedAt),
+        component: CONVERSATION_COMPONENT,
+        code: CONVERSATION_CHANNEL_CODES[r.channel],
+        dealer: r.dealer_code,
+        random: randomPart(r),
+      }),
+    created,
+    fingerprint,
+    // A conversation has no natural key: without an Idempotency-Key every request opens a new one.
+    naturalKeyStream: null,
+    keyStream: idempotencyKeyStream(r.idempotencyKey),
+  };
+};
 
 const readReservation = async (store: EventStore, stream: string) => {
   const { events, currentStreamVersion, streamExists } = await store.readStream<GuidReserved>(stream);
@@ -68,27 +134,27 @@ const rethrowUnlessConflict = (error: unknown): void => {
   if (!isExpectedVersionConflictError(error)) throw error;
 };
 
-const creationEvents = (guid: string, r: GuidRequest): JourneyEvent[] => {
-  const decision = decide({ type: 'CreateJourney', data: createdData(guid, r) }, initialState());
+const creationEvents = (guid: string, o: Opening): JourneyEvent[] => {
+  const decision = decide({ type: 'CreateJourney', data: o.created(guid) }, initialState());
   if (!decision.ok) throw new Error(`creating a journey was refused: ${decision.error.message}`);
   return decision.events;
 };
 
 /**
- * Creates the journey stream for `guid` unless this request's journey is already there. Returns 'created',
- * 'existed', or 'taken' when another journey holds the GUID (a random collision). Optimistic: the common case
- * (a new journey) is one append and no read.
+ * Creates the journey stream for `guid` unless this request's journey is already there (a retry, or a
+ * concurrent twin that read our reservation). Returns 'created', 'existed', or 'taken' when another journey
+ * holds the GUID (a random collision). Optimistic: the common case (a new journey) is one append and no read.
  */
-const ensureJourney = async (store: EventStore, guid: string, r: GuidRequest) => {
+const ensureJourney = async (store: EventStore, guid: string, o: Opening) => {
   try {
-    await store.appendToStream<JourneyEvent>(journeyStreamName(guid), creationEvents(guid, r), { expectedStreamVersion: MUST_NOT_EXIST });
+    await store.appendToStream<JourneyEvent>(journeyStreamName(guid), creationEvents(guid, o), { expectedStreamVersion: MUST_NOT_EXIST });
     return 'created';
   } catch (error) {
     rethrowUnlessConflict(error);
   }
   const { events } = await store.readStream<{ type: 'JourneyCreated'; data: JourneyCreatedData }>(journeyStreamName(guid), { maxCount: 1n });
   const first = events[0]?.data;
-  return first && fingerprintOf(first) === fingerprintOf(r) ? 'existed' : 'taken';
+  return first && (first.request_fingerprint ?? outreachFingerprint(first)) === o.fingerprint ? 'existed' : 'taken';
 };
 
 /** Appends a reservation at `expected`; when another request got there first, answers the reservation it made. */
@@ -104,52 +170,65 @@ const reserve = async (store: EventStore, stream: string, data: GuidReserved['da
 };
 
 /**
- * The common case, a risk event seen for the first time: its reservation, its journey and its Idempotency-Key
- * reservation are created in one transaction. Any of them existing already (a repeat, a concurrent twin, a
- * random collision, a reused key) rolls all back, and the stream-by-stream path sorts out which case it is.
+ * The common case, a request seen for the first time: its natural key's reservation, its journey and its
+ * Idempotency-Key reservation are created in one transaction. Any of them existing already (a repeat, a
+ * concurrent twin, a random collision, a reused key) rolls all back, and the stream-by-stream path sorts out
+ * which case it is.
  */
-const createAtOnce = (append: AppendAtomically, r: GuidRequest, guid: string, fingerprint: string, keyStream: string | null) => {
+const createAtOnce = (append: AppendAtomically, o: Opening, guid: string) => {
   const reservation = (streamName: string): StreamAppend => ({
     streamName,
-    events: [{ type: 'GuidReserved', data: { guid, fingerprint } } satisfies GuidReserved],
+    events: [{ type: 'GuidReserved', data: { guid, fingerprint: o.fingerprint } } satisfies GuidReserved],
     expectedStreamVersion: MUST_NOT_EXIST,
   });
   return append([
-    reservation(naturalKeyStream(r)),
-    { streamName: journeyStreamName(guid), events: creationEvents(guid, r), expectedStreamVersion: MUST_NOT_EXIST },
-    ...(keyStream ? [reservation(keyStream)] : []),
+    ...(o.naturalKeyStream ? [reservation(o.naturalKeyStream)] : []),
+    { streamName: journeyStreamName(guid), events: creationEvents(guid, o), expectedStreamVersion: MUST_NOT_EXIST },
+    ...(o.keyStream ? [reservation(o.keyStream)] : []),
   ]);
 };
 
-const issueStreamByStream = async (store: EventStore, r: GuidRequest, candidate: string, fingerprint: string, keyStream: string | null): Promise<GuidOutcome> => {
-  if (keyStream) {
-    const { reserved } = await readReservation(store, keyStream);
-    if (reserved && reserved.fingerprint !== fingerprint) {
+const MAX_COLLISIONS = 10;
+
+const issueStreamByStream = async (store: EventStore, o: Opening, candidate: string): Promise<GuidOutcome> => {
+  if (o.keyStream) {
+    const { reserved } = await readReservation(store, o.keyStream);
+    if (reserved && reserved.fingerprint !== o.fingerprint) {
       return { ok: false, error: { code: 'idempotency_key_reused', message: 'This Idempotency-Key was used with a different request body' } };
     }
   }
-  const stream = naturalKeyStream(r);
-  // The first request for a risk event reserves a GUID for it; a repeat (or a concurrent twin) gets that one.
-  let reservation = await reserve(store, stream, { guid: candidate, fingerprint }, MUST_NOT_EXIST);
-  for (let attempt = 0; attempt < 10; attempt++) {
-    const journey = await ensureJourney(store, reservation.guid, r);
+  // The first request for a natural key (or else an Idempotency-Key) reserves a GUID for it; a repeat (or a
+  // concurrent twin) gets that one.
+  const anchor = o.naturalKeyStream ?? o.keyStream;
+  if (!anchor) {
+    for (let attempt = 0, guid = candidate; attempt < MAX_COLLISIONS; attempt++, guid = o.newGuid()) {
+      // Without a key there is no retry to recognise: a journey already there is another's, whatever it holds.
+      if ((await ensureJourney(store, guid, o)) === 'created') return { ok: true, guid, created: true };
+    }
+    throw new Error(`Could not issue a GUID after ${MAX_COLLISIONS} attempts`);
+  }
+  let reservation = await reserve(store, anchor, { guid: candidate, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
+  for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
+    const journey = await ensureJourney(store, reservation.guid, o);
     if (journey !== 'taken') {
-      if (keyStream) await reserve(store, keyStream, { guid: reservation.guid, fingerprint }, MUST_NOT_EXIST);
+      if (o.keyStream && o.keyStream !== anchor) await reserve(store, o.keyStream, { guid: reservation.guid, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
       return { ok: true, guid: reservation.guid, created: journey === 'created' };
     }
-    // Another journey holds this GUID (a random collision): reserve a fresh one for this risk event.
-    reservation = await reserve(store, stream, { guid: newGuid(r), fingerprint }, reservation.version);
+    // Another journey holds this GUID (a random collision): reserve a fresh one for this request.
+    reservation = await reserve(store, anchor, { guid: o.newGuid(), fingerprint: o.fingerprint }, reservation.version);
   }
-  throw new Error('Could not issue a GUID after 10 attempts');
+  throw new Error(`Could not issue a GUID after ${MAX_COLLISIONS} attempts`);
 };
 
 /** `appendAtomically` makes a new journey one commit instead of two or three. */
-export const issueGuid = async (store: CommandStore, r: GuidRequest): Promise<GuidOutcome> => {
-  const fingerprint = fingerprintOf(r);
-  const keyStream = r.idempotencyKey ? idempotencyKeyStream(r.idempotencyKey) : null;
-  const candidate = newGuid(r);
-  if (store.appendAtomically && (await createAtOnce(store.appendAtomically, r, candidate, fingerprint, keyStream))) {
+const issue = async (store: CommandStore, o: Opening): Promise<GuidOutcome> => {
+  const candidate = o.newGuid();
+  if (store.appendAtomically && (await createAtOnce(store.appendAtomically, o, candidate))) {
     return { ok: true, guid: candidate, created: true };
   }
-  return issueStreamByStream(store.eventStore, r, candidate, fingerprint, keyStream);
+  return issueStreamByStream(store.eventStore, o, candidate);
 };
+
+export const issueGuid = (store: CommandStore, r: GuidRequest): Promise<GuidOutcome> => issue(store, outreachOpening(r));
+
+export const openConversation = (store: CommandStore, r: ConversationRequest): Promise<GuidOutcome> => issue(store, conversationOpening(r));

@@ -1,7 +1,7 @@
 // GUID issue on the event store: a random collision with another journey is detected and resolved.
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/eventstore/index.ts';
-import { issueGuid, type GuidRequest } from '../../src/eventstore/guid-issuer.ts';
+import { issueGuid, openConversation, type ConversationRequest, type GuidRequest } from '../../src/eventstore/guid-issuer.ts';
 import { guidRequest } from '../helpers/guid-request.ts';
 import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
 
@@ -36,5 +36,29 @@ describe.each(storeTargets())('GUID issue on $name', (target) => {
     const reused = await issueGuid(store(), keyed('KEYD1FTFW1ET5DFC2', 'EEEEEE'));
     expect(reused).toMatchObject({ ok: false, error: { code: 'idempotency_key_reused' } });
     expect(await streams()).toEqual(before);
+  });
+
+  it.each([
+    ['atomically', 'CONA', () => store()],
+    ['stream by stream', 'CONB', () => ({ eventStore: store().eventStore })],
+  ])('opens conversations: a collision draws again, an Idempotency-Key gives the same one (%s)', async (_, prefix, issuer) => {
+    const conversation = (hex: string[], idempotencyKey: string | null = null): ConversationRequest => ({
+      prefix,
+      channel: 'WEBVIEW',
+      dealer_code: 'DET001',
+      customer_id: null,
+      started_at: '2024-12-07T08:00:00Z',
+      idempotencyKey,
+      now: new Date('2024-12-07T10:05:00Z'),
+      randomHex: () => hex.shift() ?? 'FFFFFF',
+    });
+    expect(await openConversation(issuer(), conversation(['AAAAAA']))).toEqual({ ok: true, guid: `${prefix}-2024-12-07-CNV-WEB-DET001-AAAAAA`, created: true });
+    expect(await openConversation(issuer(), conversation(['AAAAAA', 'BBBBBB']))).toEqual({ ok: true, guid: `${prefix}-2024-12-07-CNV-WEB-DET001-BBBBBB`, created: true });
+    const keyed = await openConversation(issuer(), conversation(['AAAAAA', 'CCCCCC'], `${prefix}-key`));
+    expect(keyed).toEqual({ ok: true, guid: `${prefix}-2024-12-07-CNV-WEB-DET001-CCCCCC`, created: true });
+    expect(await openConversation(issuer(), conversation(['DDDDDD'], `${prefix}-key`))).toEqual({ ...keyed, created: false });
+    expect(await openConversation(issuer(), { ...conversation(['EEEEEE'], `${prefix}-key`), channel: 'SMS' })).toMatchObject({ ok: false, error: { code: 'idempotency_key_reused' } });
+    const first = await store().eventStore.readStream(`journey-${prefix}-2024-12-07-CNV-WEB-DET001-AAAAAA`);
+    expect(first.events.map((e) => e.data)).toEqual([expect.objectContaining({ kind: 'conversation', channel: 'WEBVIEW', created_at: '2024-12-07T08:00:00.000Z' })]);
   });
 });

@@ -190,6 +190,70 @@ describe.each(storeTargets())('journey API on $name', (target) => {
     });
   });
 
+  describe('conversations', () => {
+    const open = (body: Record<string, unknown> = {}, headers: Record<string, string> = {}) =>
+      app.post(`${T}/conversations`, { channel: 'CHAT', dealer_code: 'det002', ...body }, headers);
+
+    it('opens a conversation journey and follows it from bot to agent, hand-over and resolution', async () => {
+      const started = await open({ customer_id: 'cust-77', started_at: '2024-12-07T09:00:00Z' });
+      expect(started.status).toBe(201);
+      const guid = started.body.guid as string;
+      expect(guid).toMatch(/^FORD-2024-12-07-CNV-CHT-DET002-[0-9A-F]{6}$/);
+      const at = (min: number) => new Date(Date.parse('2024-12-07T09:00:00Z') + min * 60_000).toISOString();
+      const chat = (event_type: string, min: number, details: Record<string, unknown> = {}) => log(guid, { event_type, channel: 'CHAT', occurred_at: at(min), details });
+      await chat('MESSAGE_RECEIVED', 0, { source: 'webchat' });
+      await chat('BOT_SESSION_STARTED', 1, { intent: 'recall' });
+      await chat('ESCALATION_REQUESTED', 4, { reason: 'customer_request', team: 'service' });
+      await chat('AGENT_ASSIGNED', 9, { agent_id: 'agent-3', team: 'service' });
+      await chat('HANDOVER', 15, { to_team: 'sales' });
+      await chat('AGENT_ASSIGNED', 18, { agent_id: 'agent-8', team: 'sales' });
+      await chat('CONVERSATION_RESOLVED', 30, { resolved_by: 'agent' });
+      const j = await app.get(`${T}/journey/${guid}`);
+      expect(j.body.summary).toMatchObject({ kind: 'conversation', current_state: 'RESOLVED', dealer_code: 'DET002', customer_id: 'cust-77' });
+      expect(j.body.transitions.map((t: { from: string | null; to: string }) => `${t.from}->${t.to}`)).toEqual([
+        'null->INBOUND_QUEUE',
+        'INBOUND_QUEUE->BOT_SESSION',
+        'BOT_SESSION->PENDING_AGENT',
+        'PENDING_AGENT->HUMAN_ASSISTANCE',
+        'HUMAN_ASSISTANCE->PENDING_AGENT',
+        'PENDING_AGENT->HUMAN_ASSISTANCE',
+        'HUMAN_ASSISTANCE->RESOLVED',
+      ]);
+      expect(j.body.analytics.time_in_state.PENDING_AGENT).toBe(5 * 60 + 3 * 60);
+      // Resolved is not closed: the lifecycle refuses going back to the bot, and a new message reopens it.
+      expect((await app.post(`${T}/journey/${guid}/transition`, { to_state: 'BOT_SESSION' })).status).toBe(409);
+      await chat('MESSAGE_RECEIVED', 60, { source: 'webchat' });
+      expect((await app.get(`${T}/journey/${guid}`)).body.summary.current_state).toBe('INBOUND_QUEUE');
+      const listed = await app.get(`${T}/journeys?kind=conversation&dealer_code=DET002&limit=500`);
+      expect(listed.body.journeys.map((x: { guid: string }) => x.guid)).toContain(guid);
+      expect(listed.body.journeys.every((x: { kind: string }) => x.kind === 'conversation')).toBe(true);
+    });
+
+    it('answers the same Idempotency-Key with the same conversation, and refuses it for another body', async () => {
+      const key = `conv-${Math.random()}`;
+      const answers = await Promise.all(Array.from({ length: 4 }, () => open({ channel: 'SMS' }, { 'Idempotency-Key': key })));
+      expect(answers.map((a) => a.status).sort()).toEqual([200, 200, 200, 201]);
+      expect(new Set(answers.map((a) => a.body.guid)).size).toBe(1);
+      expect(answers[0]!.body.guid).toMatch(/-CNV-SMS-DET002-/);
+      const other = await open({ channel: 'EMAIL' }, { 'Idempotency-Key': key });
+      expect(other.status).toBe(422);
+      expect(other.body.code).toBe('idempotency_key_reused');
+      // Without a key every request is a new conversation.
+      const [a, b] = await Promise.all([open(), open()]);
+      expect(a.status).toBe(201);
+      expect(b.status).toBe(201);
+      expect(a.body.guid).not.toBe(b.body.guid);
+    });
+
+    it('lists every violation and stores nothing', async () => {
+      const before = await storedEventCount();
+      const res = await open({ channel: 'FAX', dealer_code: 'DET-002', started_at: 'soon', topic: 'x' });
+      expect(res.status).toBe(400);
+      expect(res.body.violations.map((v: { path: string }) => v.path).sort()).toEqual(['channel', 'dealer_code', 'started_at', 'topic']);
+      expect(await storedEventCount()).toBe(before);
+    });
+  });
+
   describe('batch', () => {
     it('answers one result per event, in order, so one bad event does not reject the rest', async () => {
       const g1 = await newJourney();

@@ -1,12 +1,12 @@
 // Command API for channel systems: generate a GUID, log events (one or a batch), request a transition.
 import { randomUUID } from 'node:crypto';
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { TrackingEvent } from '../../domain/tracking-event.ts';
 import { executeJourneyCommand } from '../../eventstore/journey-commands.ts';
-import { issueGuid } from '../../eventstore/guid-issuer.ts';
+import { issueGuid, openConversation, type GuidOutcome } from '../../eventstore/guid-issuer.ts';
 import type { AppDeps } from '../deps.ts';
 import { ProblemError, type Violation } from '../problems.ts';
-import { batchBody, generateGuidBody, parseLogEvent, toViolations, transitionBody, type LogEventInput } from '../schemas.ts';
+import { batchBody, conversationBody, generateGuidBody, parseLogEvent, toViolations, transitionBody, type LogEventInput } from '../schemas.ts';
 
 const invalid = (violations: Violation[]) =>
   new ProblemError('validation_failed', `${violations.length} violation(s): ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, { violations });
@@ -53,27 +53,49 @@ export const commandRoutes = (deps: AppDeps): Router => {
     });
   };
 
-  router.post('/generate-guid', async (req, res) => {
-    const parsed = generateGuidBody.safeParse(bodyOf(req));
-    if (!parsed.success) throw invalid(toViolations(parsed.error));
+  const idempotencyKeyOf = (req: Request): string | null => {
     const key = req.get('Idempotency-Key');
     if (key !== undefined && (key.length < 1 || key.length > 255)) throw invalid([{ path: 'Idempotency-Key', message: '1 to 255 characters' }]);
-    const { vin, dealer_code, customer_id, risk_event } = parsed.data;
-    const outcome = await issueGuid(deps.store, {
-      prefix: deps.config.guidPrefix,
-      vin,
-      dealer_code,
-      customer_id: customer_id ?? null,
-      risk_event,
-      idempotencyKey: key ?? null,
-      now: now(),
-    });
+    return key ?? null;
+  };
+
+  const answerIssued = (res: Response, outcome: GuidOutcome) => {
     if (!outcome.ok) throw new ProblemError(outcome.error.code, outcome.error.message);
     deps.projections.nudge();
     res.status(outcome.created ? 201 : 200).json({
       guid: outcome.guid,
       tracking_url: `${deps.config.publicUrl}/api/v2/tracking/journey/${outcome.guid}`,
     });
+  };
+
+  router.post('/generate-guid', async (req, res) => {
+    const parsed = generateGuidBody.safeParse(bodyOf(req));
+    if (!parsed.success) throw invalid(toViolations(parsed.error));
+    const idempotencyKey = idempotencyKeyOf(req);
+    const { vin, dealer_code, customer_id, risk_event } = parsed.data;
+    answerIssued(
+      res,
+      await issueGuid(deps.store, { prefix: deps.config.guidPrefix, vin, dealer_code, customer_id: customer_id ?? null, risk_event, idempotencyKey, now: now() }),
+    );
+  });
+
+  router.post('/conversations', async (req, res) => {
+    const parsed = conversationBody.safeParse(bodyOf(req));
+    if (!parsed.success) throw invalid(toViolations(parsed.error));
+    const idempotencyKey = idempotencyKeyOf(req);
+    const { channel, dealer_code, customer_id, started_at } = parsed.data;
+    answerIssued(
+      res,
+      await openConversation(deps.store, {
+        prefix: deps.config.guidPrefix,
+        channel,
+        dealer_code,
+        customer_id: customer_id ?? null,
+        started_at: started_at ?? null,
+        idempotencyKey,
+        now: now(),
+      }),
+    );
   });
 
   router.post('/log-event', async (req, res) => {
