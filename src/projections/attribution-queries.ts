@@ -1,6 +1,7 @@
 // Reads journey_paths for attribution and conversion prediction (outreach journeys: conversion is SCHEDULED).
 import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
 import type { AttributionInput, JourneyPath, PathGroup } from '../domain/journey-attribution.ts';
+import { analyticRead } from './read-model-db.ts';
 import type { JourneyPathsTable, JourneySummaryTable, ReadModels } from './schema.ts';
 
 const KIND = 'outreach';
@@ -40,12 +41,8 @@ const groups = (rows: { path: string[]; journeys: number; value: number | null }
  * time-decay credits summed; and journeys created then that did not convert, with touches (the nulls).
  */
 export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, withTimeDecay: boolean) => {
-  // Grouping a million paths must not spill to disk: each aggregate runs with enough memory to hash in RAM.
-  const roomy = <T>(run: (trx: Kysely<ReadModels>) => Promise<T>) =>
-    db.transaction().execute(async (trx) => {
-      await sql`SET LOCAL work_mem = '64MB'`.execute(trx);
-      return run(trx);
-    });
+  // Three aggregates, each on a connection of its own where the pool has several.
+  const roomy = <T>(run: (trx: Kysely<ReadModels>) => Promise<T>) => analyticRead(db, run);
   const inWindow = (q: Kysely<ReadModels>) => q
     .selectFrom('journey_paths as p')
     .where('p.kind', '=', KIND)
@@ -104,14 +101,14 @@ const finished = (eb: ExpressionBuilder<ReadModels & { p: JourneyPathsTable; s: 
 
 /** Finished outreach journeys to fit the conversion model on, grouped by path: converted ones, and closed or abandoned ones with touches. */
 export const loadTrainingGroups = async (db: Kysely<ReadModels>) => {
-  const rows = await db
+  const rows = await analyticRead(db, (trx) => trx
     .selectFrom('journey_paths as p')
     .innerJoin('journey_summary as s', 's.guid', 'p.guid')
     .select(['p.path', 'p.converted', sql<number>`count(*)::int`.as('journeys'), sql<number>`0::float8`.as('value')])
     .where('p.kind', '=', KIND)
     .where(finished)
     .groupBy(['p.path', 'p.converted'])
-    .execute();
+    .execute());
   return { converted: groups(rows.filter((r) => r.converted)), nulls: groups(rows.filter((r) => !r.converted)) };
 };
 
@@ -129,27 +126,56 @@ const openJourneys = (db: Kysely<ReadModels>, state: string | undefined) => {
 /** The distinct paths of open outreach journeys (not converted, not CLOSED), with how many journeys have each. */
 export const loadOpenPathGroups = async (db: Kysely<ReadModels>, state?: string) =>
   groups(
-    await openJourneys(db, state)
+    await analyticRead(db, (trx) => openJourneys(trx, state)
       .select(['p.path', sql<number>`count(*)::int`.as('journeys'), sql<number>`0::float8`.as('value')])
       .groupBy('p.path')
-      .execute(),
+      .execute()),
   );
 
 /**
- * The open journeys most likely to convert: each distinct path's probability is computed once, and the
- * database sorts the journeys by it.
+ * The fewest most probable paths that hold `limit` open journeys, with every path tied at the cut (journeys of
+ * equal probability are ranked by GUID). None when that is every path anyway.
  */
-export const topOpenJourneys = async (db: Kysely<ReadModels>, scored: { channels: string[]; probability: number }[], limit: number, state?: string) => {
+const pathsHoldingTop = (scored: ScoredPath[], limit: number): ScoredPath[] | null => {
+  const ranked = [...scored].sort((a, b) => b.probability - a.probability);
+  let held = 0;
+  let taken = 0;
+  while (taken < ranked.length && (held < limit || ranked[taken]!.probability === ranked[taken - 1]!.probability)) held += ranked[taken++]!.journeys;
+  return taken < ranked.length ? ranked.slice(0, taken) : null;
+};
+
+interface ScoredPath {
+  channels: string[];
+  probability: number;
+  /** Open journeys on this path when it was scored. */
+  journeys: number;
+}
+
+/**
+ * The open journeys most likely to convert: each distinct path's probability is computed once, and the
+ * database sorts the journeys by it. Only the journeys of the most probable paths are sorted (a million open
+ * journeys sit on a few hundred paths), unless journeys moved since the paths were counted and those paths
+ * no longer hold `limit` of them.
+ */
+export const topOpenJourneys = async (db: Kysely<ReadModels>, scored: ScoredPath[], limit: number, state?: string) => {
+  const ranked = (paths: ScoredPath[]) => {
+    const keys = paths.map((s) => s.channels.join('\u001f'));
+    const probabilities = paths.map((s) => s.probability);
+    return analyticRead(db, (trx) => openJourneys(trx, state)
+      .innerJoin(sql<{ k: string; probability: number }>`(SELECT * FROM unnest(${keys}::text[], ${probabilities}::float8[]) AS u(k, probability))`.as('pr'), (j) =>
+        j.on(sql`array_to_string(p.path, chr(31))`, '=', sql.ref('pr.k')),
+      )
+      .select(['p.guid', 's.current_state', 'p.path', sql<number>`pr.probability`.as('probability')])
+      .orderBy(sql`pr.probability`, 'desc')
+      .orderBy('p.guid')
+      .limit(limit)
+      .execute());
+  };
   if (scored.length === 0) return [];
-  const keys = scored.map((s) => s.channels.join('\u001f'));
-  const probabilities = scored.map((s) => s.probability);
-  return openJourneys(db, state)
-    .innerJoin(sql<{ k: string; probability: number }>`(SELECT * FROM unnest(${keys}::text[], ${probabilities}::float8[]) AS u(k, probability))`.as('pr'), (j) =>
-      j.on(sql`array_to_string(p.path, chr(31))`, '=', sql.ref('pr.k')),
-    )
-    .select(['p.guid', 's.current_state', 'p.path', sql<number>`pr.probability`.as('probability')])
-    .orderBy(sql`pr.probability`, 'desc')
-    .orderBy('p.guid')
-    .limit(limit)
-    .execute();
+  const top = pathsHoldingTop(scored, limit);
+  if (top) {
+    const rows = await ranked(top);
+    if (rows.length >= limit) return rows;
+  }
+  return ranked(scored);
 };

@@ -3,6 +3,7 @@ import { sql, type Kysely } from 'kysely';
 import type { InsightJourney } from '../domain/insights.ts';
 import type { TouchEvent } from '../domain/journey-outcomes.ts';
 import type { Window } from './attribution-queries.ts';
+import { analyticRead } from './read-model-db.ts';
 import type { ReadModels } from './schema.ts';
 
 const KIND = 'outreach';
@@ -30,28 +31,28 @@ export const loadInsightJourneys = async (
   w: Window,
   states: { drop: readonly string[]; terminal: readonly string[] },
 ): Promise<InsightJourney[]> => {
-  const inWindow = (alias: 's') =>
-    db
+  const inWindow = (trx: Kysely<ReadModels>, alias: 's') =>
+    trx
       .selectFrom(`journey_summary as ${alias}`)
       .where(`${alias}.kind`, '=', KIND)
       .where(`${alias}.created_at`, '>=', w.start)
       .where(`${alias}.created_at`, '<', w.end);
   const [summaries, touches] = await Promise.all([
-    inWindow('s')
+    analyticRead(db, (trx) => inWindow(trx, 's')
       .select(['s.guid', 's.current_state', 's.state_entered_at', 's.converted_at'])
       .select(
         sql<string | null>`(SELECT t.from_state FROM journey_transitions t WHERE t.guid = s.guid ORDER BY t.seq DESC LIMIT 1)`.as('previous_state'),
       )
       .orderBy('s.guid')
-      .execute(),
-    inWindow('s')
+      .execute()),
+    analyticRead(db, (trx) => inWindow(trx, 's')
       .innerJoin('tracking_events as e', 'e.guid', 's.guid')
       .select(['e.guid', 'e.event_id', 'e.channel', 'e.event_type', 'e.direction', 'e.occurred_at', 'e.details'])
       .where('e.is_touch', '=', true)
       .orderBy('e.guid')
       .orderBy('e.occurred_at')
       .orderBy('e.global_position')
-      .execute(),
+      .execute()),
   ]);
   const byGuid = new Map<string, TouchEvent[]>();
   for (const t of touches) {

@@ -1,5 +1,6 @@
 // Query side: one journey's events, summary and state intervals; journey lists with keyset cursors.
 import type { Kysely, Selectable } from 'kysely';
+import { analyticRead } from './read-model-db.ts';
 import type { JourneySummaryTable, ReadModels } from './schema.ts';
 
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -52,15 +53,18 @@ export interface JourneyFilter {
 
 /** Newest first, keyset-paginated on (created_at, guid) so pages stay stable while journeys are added. */
 export const listJourneys = async (db: Kysely<ReadModels>, f: JourneyFilter) => {
-  let q = db.selectFrom('journey_summary').selectAll();
-  if (f.state) q = q.where('current_state', '=', f.state);
-  if (f.dealer_code) q = q.where('dealer_code', '=', f.dealer_code);
-  if (f.kind) q = q.where('kind', '=', f.kind);
-  if (f.from) q = q.where('created_at', '>=', new Date(f.from));
-  if (f.to) q = q.where('created_at', '<', new Date(f.to));
-  const after = f.after;
-  if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'guid'), '<', eb.tuple(new Date(after.created_at), after.guid)));
-  const rows = await q.orderBy('created_at', 'desc').orderBy('guid', 'desc').limit(f.limit + 1).execute();
+  // Planned for the filter's actual values (a state, a window): see analyticRead.
+  const rows = await analyticRead(db, (trx) => {
+    let q = trx.selectFrom('journey_summary').selectAll();
+    if (f.state) q = q.where('current_state', '=', f.state);
+    if (f.dealer_code) q = q.where('dealer_code', '=', f.dealer_code);
+    if (f.kind) q = q.where('kind', '=', f.kind);
+    if (f.from) q = q.where('created_at', '>=', new Date(f.from));
+    if (f.to) q = q.where('created_at', '<', new Date(f.to));
+    const after = f.after;
+    if (after) q = q.where((eb) => eb(eb.refTuple('created_at', 'guid'), '<', eb.tuple(new Date(after.created_at), after.guid)));
+    return q.orderBy('created_at', 'desc').orderBy('guid', 'desc').limit(f.limit + 1).execute();
+  });
   const page = rows.slice(0, f.limit);
   const last = page.at(-1);
   return {

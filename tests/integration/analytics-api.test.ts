@@ -253,6 +253,11 @@ describe.each(storeTargets())('analytics API on $name', (target) => {
       const one = await app.get(`${A}/predictions?limit=1`);
       expect(one.body.predictions).toHaveLength(1);
       expect(one.body.open_journeys).toBe(4);
+      // Each limit is a prefix of the whole ranking, also where it cuts between D and G (equal probabilities).
+      const all = (await app.get(`${A}/predictions`)).body.predictions.map((p: { guid: string }) => p.guid);
+      for (const limit of [1, 2, 3, 4]) {
+        expect((await app.get(`${A}/predictions?limit=${limit}`)).body.predictions.map((p: { guid: string }) => p.guid)).toEqual(all.slice(0, limit));
+      }
       const bad = await app.get(`${A}/predictions?state=NOPE&limit=0`);
       expect(bad.status).toBe(400);
       expect(bad.body.violations.map((v: { path: string }) => v.path).sort()).toEqual(['limit', 'state']);

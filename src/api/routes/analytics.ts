@@ -29,7 +29,7 @@ export const analyticsRoutes = (deps: AppDeps): Router => {
     const q = parseQuery(predictionsQuery, req.query);
     const [model, open] = await Promise.all([conversionModel(deps.db, deps.config.predictionModelMaxAgeMs), loadOpenPathGroups(deps.db, q.state)]);
     // The probability depends on the path only: score each distinct path once, let the database rank journeys.
-    const scored = open.map((g) => ({ channels: g.channels, probability: round(model.chain.conversionProbability(g.channels)) }));
+    const scored = open.map((g) => ({ channels: g.channels, journeys: g.journeys, probability: round(model.chain.conversionProbability(g.channels)) }));
     const top = await topOpenJourneys(deps.db, scored, q.limit, q.state);
     res.json({
       predictions: top.map((j) => ({ guid: j.guid, current_state: j.current_state, probability: Number(j.probability), touches: j.path })),
