@@ -114,7 +114,7 @@ const main = async () => {
       args.out!,
       `# Attribution API over many journeys
 
-Measured 2026-11-23 on this machine (2 cores, Node 20, PostgreSQL 15 on loopback): \`threadline serve\` against a
+Measured ${new Date().toISOString().slice(0, 10)} on this machine (2 cores, Node 20, PostgreSQL 15 on loopback): \`threadline serve\` against a
 database filled by \`threadline demo\` (--concurrency ${args.concurrency}, runs of ${args.chunk}). Sequential requests
 after two warm-up calls. Target: under 2 s over 1,000,000 journeys (the PRD's SLA is 5 s).
 
