@@ -29,6 +29,9 @@ describe('embedded store durability', () => {
       const idle = fs.syncs;
       await db.query('SELECT count(*) FROM t');
       expect(fs.syncs).toBe(idle);
+      // A checkpoint syncs the data files it wrote.
+      await db.exec('CHECKPOINT');
+      expect(fs.syncs).toBeGreaterThan(idle);
     } finally {
       await db.close();
     }
