@@ -140,21 +140,30 @@ const creationEvents = (guid: string, o: Opening): JourneyEvent[] => {
   return decision.events;
 };
 
+const journeyHolding = async (store: EventStore, guid: string, o: Opening) => {
+  const { events } = await store.readStream<{ type: 'JourneyCreated'; data: JourneyCreatedData }>(journeyStreamName(guid), { maxCount: 1n });
+  const first = events[0]?.data;
+  if (!first) return null;
+  return (first.request_fingerprint ?? outreachFingerprint(first)) === o.fingerprint ? 'existed' : 'taken';
+};
+
 /**
  * Creates the journey stream for `guid` unless this request's journey is already there (a retry, or a
  * concurrent twin that read our reservation). Returns 'created', 'existed', or 'taken' when another journey
- * holds the GUID (a random collision). Optimistic: the common case (a new journey) is one append and no read.
+ * holds the GUID (a random collision). It looks before it writes: it runs when creating everything at once
+ * failed, where a repeat is the likely case, and a failed append costs more than a read.
  */
 const ensureJourney = async (store: EventStore, guid: string, o: Opening) => {
+  const holder = await journeyHolding(store, guid, o);
+  if (holder) return holder;
   try {
     await store.appendToStream<JourneyEvent>(journeyStreamName(guid), creationEvents(guid, o), { expectedStreamVersion: MUST_NOT_EXIST });
     return 'created';
   } catch (error) {
     rethrowUnlessConflict(error);
   }
-  const { events } = await store.readStream<{ type: 'JourneyCreated'; data: JourneyCreatedData }>(journeyStreamName(guid), { maxCount: 1n });
-  const first = events[0]?.data;
-  return first && (first.request_fingerprint ?? outreachFingerprint(first)) === o.fingerprint ? 'existed' : 'taken';
+  // Created between the read and the append.
+  return (await journeyHolding(store, guid, o)) ?? 'taken';
 };
 
 /** Appends a reservation at `expected`; when another request got there first, answers the reservation it made. */
@@ -191,11 +200,9 @@ const createAtOnce = (append: AppendAtomically, o: Opening, guid: string) => {
 const MAX_COLLISIONS = 10;
 
 const issueStreamByStream = async (store: EventStore, o: Opening, candidate: string): Promise<GuidOutcome> => {
-  if (o.keyStream) {
-    const { reserved } = await readReservation(store, o.keyStream);
-    if (reserved && reserved.fingerprint !== o.fingerprint) {
-      return { ok: false, error: { code: 'idempotency_key_reused', message: 'This Idempotency-Key was used with a different request body' } };
-    }
+  const key = o.keyStream ? await readReservation(store, o.keyStream) : null;
+  if (key?.reserved && key.reserved.fingerprint !== o.fingerprint) {
+    return { ok: false, error: { code: 'idempotency_key_reused', message: 'This Idempotency-Key was used with a different request body' } };
   }
   // The first request for a natural key (or else an Idempotency-Key) reserves a GUID for it; a repeat (or a
   // concurrent twin) gets that one.
@@ -207,11 +214,14 @@ const issueStreamByStream = async (store: EventStore, o: Opening, candidate: str
     }
     throw new Error(`Could not issue a GUID after ${MAX_COLLISIONS} attempts`);
   }
-  let reservation = await reserve(store, anchor, { guid: candidate, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
+  const held = anchor === o.keyStream ? key! : await readReservation(store, anchor);
+  let reservation = held.reserved
+    ? { guid: held.reserved.guid, version: held.version }
+    : await reserve(store, anchor, { guid: candidate, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
   for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
     const journey = await ensureJourney(store, reservation.guid, o);
     if (journey !== 'taken') {
-      if (o.keyStream && o.keyStream !== anchor) await reserve(store, o.keyStream, { guid: reservation.guid, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
+      if (o.keyStream && o.keyStream !== anchor && !key?.reserved) await reserve(store, o.keyStream, { guid: reservation.guid, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
       return { ok: true, guid: reservation.guid, created: journey === 'created' };
     }
     // Another journey holds this GUID (a random collision): reserve a fresh one for this request.

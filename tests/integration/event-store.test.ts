@@ -139,6 +139,25 @@ describe.each(storeTargets())('event store on $name', (target) => {
     expect(await ask()).toBe(42);
   });
 
+  it('keeps its connections when appends fail on a conflict: a repeated request does not pay for a reconnect', async () => {
+    const pool = store().pool;
+    let opened = 0;
+    const count = () => opened++;
+    pool.on('connect', count);
+    try {
+      const created = { type: 'Created', data: {} };
+      await store().eventStore.appendToStream('s-keep', [created], { expectedStreamVersion: MUST_NOT_EXIST });
+      for (let i = 0; i < 3; i++) {
+        await expect(store().eventStore.appendToStream('s-keep', [created], { expectedStreamVersion: MUST_NOT_EXIST })).rejects.toSatisfy(isExpectedVersionConflictError);
+        expect(await store().appendAtomically!([{ streamName: 's-keep', events: [created], expectedStreamVersion: MUST_NOT_EXIST }])).toBe(false);
+      }
+      expect((await store().eventStore.readStream('s-keep')).events).toHaveLength(1);
+      expect(opened).toBe(0);
+    } finally {
+      pool.off('connect', count);
+    }
+  });
+
   it('filters the log by stream', async () => {
     const page = await store().log.read({ after: null, limit: 100, streamId: 's-1' });
     expect(page.map((e) => e.type)).toEqual(['A', 'B']);

@@ -50,14 +50,19 @@ const toJson = (appends: StreamAppend[]) =>
   );
 
 export const createPostgresAtomicAppend = (pool: pg.Pool): AppendAtomically => async (appends) => {
+  const client = await pool.connect();
   try {
     // One statement outside an explicit transaction: PostgreSQL commits it, or none of it, on its own.
-    await pool.query('SELECT threadline_append_atomically($1::jsonb)', [toJson(appends)]);
+    await client.query('SELECT threadline_append_atomically($1::jsonb)', [toJson(appends)]);
     return true;
   } catch (error) {
     const code = (error as { code?: string }).code;
     // A stream created at version 0 that exists already fails the streams table's unique key.
     if (code === STALE || code === UNIQUE_VIOLATION) return false;
     throw error;
+  } finally {
+    // Released without the error (pool.query would pass it, closing the connection): a conflict leaves the
+    // session idle, and pg-pool closes a connection that broke.
+    client.release();
   }
 };
