@@ -7,6 +7,7 @@
 //
 // Scenarios (each preceded by a warm-up of the same request at the same rate/concurrency):
 //   guid        POST generate-guid, open loop at --guid-rate (50/s) for --guid-duration (20 s)
+//   repeat      (needs guid) the same risk events again (a client retrying), same rate and duration: 200, same GUID
 //   log         POST log-event, open loop at --log-rate (200/s) for --log-duration (30 s) over --log-journeys (1,000) journeys
 //   throughput  POST log-event, closed loop with --tp-concurrency (16,64) workers for --tp-duration (30 s) each
 //   query       GET journey/{guid}, after populating --journeys journeys with `threadline demo`: open loop at
@@ -74,7 +75,7 @@ const cfg = {
   mixedWriteRate: num('mixed-write-rate'),
   warmupMs: (quick ? 1 : num('warmup')) * 1000,
 };
-const ALL = ['guid', 'log', 'throughput', 'query', 'mixed'] as const;
+const ALL = ['guid', 'repeat', 'log', 'throughput', 'query', 'mixed'] as const;
 type Scenario = (typeof ALL)[number];
 const scenarios: Scenario[] = args.scenario === 'all' ? [...ALL] : (String(args.scenario).split(',') as Scenario[]);
 for (const s of scenarios) if (!ALL.includes(s)) throw new Error(`--scenario: unknown scenario ${s} (one of ${ALL.join(', ')}, all)`);
@@ -158,11 +159,23 @@ const logBody = (guid: string) => {
   return { guid, event_type, channel, event_id: `bench-${runId}-${eventSeq++}` };
 };
 
+/** Every risk event answered with a new GUID, to send again in the repeat scenario. */
+const issued: { body: ReturnType<typeof guidBody>; guid: string }[] = [];
+
 const createGuid = async (client: HttpClient, sink?: string[]) => {
-  const r = await client.request('POST', '/api/v2/tracking/generate-guid', guidBody());
+  const body = guidBody();
+  const r = await client.request('POST', '/api/v2/tracking/generate-guid', body);
   if (r.status !== 201 && r.status !== 200) return false;
-  sink?.push((JSON.parse(r.body) as { guid: string }).guid);
+  const { guid } = JSON.parse(r.body) as { guid: string };
+  sink?.push(guid);
+  if (r.status === 201) issued.push({ body, guid });
   return true;
+};
+
+const repeatGuid = async (client: HttpClient) => {
+  const earlier = issued[randomInt(issued.length)]!;
+  const r = await client.request('POST', '/api/v2/tracking/generate-guid', earlier.body);
+  return r.status === 200 && (JSON.parse(r.body) as { guid: string }).guid === earlier.guid;
 };
 
 const logEvent = async (client: HttpClient, guids: string[], touched?: { last: string }) => {
@@ -220,6 +233,10 @@ const benchMode = async (mode: 'pglite' | 'postgres'): Promise<ModeResult> => {
       log(formatStats(warm));
       const s = await openLoop({ label: 'generate-guid', rate: cfg.guidRate, durationMs: cfg.guidMs }, () => createGuid(client, guids));
       record(s, 'guid', 10);
+    }
+    if (scenarios.includes('repeat') && issued.length > 0) {
+      const s = await openLoop({ label: 'generate-guid repeat', rate: cfg.guidRate, durationMs: cfg.guidMs }, () => repeatGuid(client));
+      record(s, 'repeat', 10, `${issued.length} risk events sent again`);
     }
     if (scenarios.includes('log') || scenarios.includes('throughput')) {
       if (guids.length < cfg.logJourneys) {
