@@ -150,8 +150,9 @@ const journeyHolding = async (store: EventStore, guid: string, o: Opening) => {
 /**
  * Creates the journey stream for `guid` unless this request's journey is already there (a retry, or a
  * concurrent twin that read our reservation). Returns 'created', 'existed', or 'taken' when another journey
- * holds the GUID (a random collision). It looks before it writes: it runs when creating everything at once
- * failed, where a repeat is the likely case, and a failed append costs more than a read.
+ * holds the GUID (a random collision). It looks before it writes: where the store appends atomically it runs
+ * only after the one-statement create failed, a repeat is then the likely case, and a failed append costs more
+ * than a read; elsewhere a new journey pays one read more.
  */
 const ensureJourney = async (store: EventStore, guid: string, o: Opening) => {
   const holder = await journeyHolding(store, guid, o);
