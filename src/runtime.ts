@@ -27,6 +27,19 @@ export interface RuntimeOptions {
   batchSize?: number;
 }
 
+/**
+ * Opens every connection the pool may hold (they stay open), so that the first burst of traffic after a start
+ * does not wait for new server processes. With 50 reads and 50 writes/s on a freshly started PostgreSQL-mode
+ * server, GET journey p99 over the first 30 s was 364-370 ms without it and 168-242 ms with it; what is left is
+ * the new server processes' caches.
+ */
+export const openPoolConnections = async (pool: pg.Pool): Promise<number> => {
+  // Best effort: a server that refuses some (max_connections) leaves the rest to open on demand, as before.
+  const opened = await Promise.allSettled(Array.from({ length: pool.options.max }, () => pool.connect()));
+  for (const r of opened) if (r.status === 'fulfilled') r.value.release();
+  return opened.filter((r) => r.status === 'fulfilled').length;
+};
+
 /** PGlite runs no autovacuum; a PostgreSQL server may have it switched off. */
 const needsMaintenance = async (store: OpenedStore): Promise<boolean> => {
   if (store.kind === 'pglite') return true;

@@ -3,10 +3,11 @@ import type { Server } from 'node:http';
 import type { Logger } from 'pino';
 import { buildApp } from '../api/app.ts';
 import type { Config } from '../config.ts';
-import { openRuntime } from '../runtime.ts';
+import { openPoolConnections, openRuntime } from '../runtime.ts';
 
 export const serve = async (config: Config, logger: Logger): Promise<Server> => {
   const rt = await openRuntime(config.store, 'threadline serve', { logger });
+  await openPoolConnections(rt.store.pool);
   let ready = true;
   rt.runner.start();
   rt.maintenance?.start();

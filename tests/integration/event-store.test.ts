@@ -2,6 +2,7 @@
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/eventstore/index.ts';
+import { openPoolConnections } from '../../src/runtime.ts';
 import { MUST_NOT_EXIST } from '../../src/eventstore/store.ts';
 import type { LoggedEvent, LogPosition } from '../../src/eventstore/global-log.ts';
 import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
@@ -156,6 +157,14 @@ describe.each(storeTargets())('event store on $name', (target) => {
     } finally {
       pool.off('connect', count);
     }
+  });
+
+  it('opens every pooled connection up front when asked (serve does, before it listens)', async () => {
+    const pool = store().pool;
+    expect(await openPoolConnections(pool)).toBe(pool.options.max);
+    expect(pool.totalCount).toBe(pool.options.max);
+    expect(pool.idleCount).toBe(pool.options.max);
+    expect((await pool.query<{ n: number }>('SELECT 1 AS n')).rows[0]!.n).toBe(1);
   });
 
   it('filters the log by stream', async () => {
