@@ -41,8 +41,7 @@ const groups = (rows: { path: string[]; journeys: number; value: number | null }
  * time-decay credits summed; and journeys created then that did not convert, with touches (the nulls).
  */
 export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, withTimeDecay: boolean) => {
-  // Three aggregates, each on a connection of its own where the pool has several.
-  const roomy = <T>(run: (trx: Kysely<ReadModels>) => Promise<T>) => analyticRead(db, run);
+  // Three aggregates, each in an analytic read on a connection of its own where the pool has several.
   const inWindow = (q: Kysely<ReadModels>) => q
     .selectFrom('journey_paths as p')
     .where('p.kind', '=', KIND)
@@ -50,7 +49,7 @@ export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, wi
     .where('p.converted_at', '>=', w.start)
     .where('p.converted_at', '<', w.end);
   const [converted, nulls, decay] = await Promise.all([
-    roomy((trx) => inWindow(trx)
+    analyticRead(db, (trx) => inWindow(trx)
       .select([
         'p.path',
         sql<number>`count(*)::int`.as('journeys'),
@@ -58,7 +57,7 @@ export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, wi
       ])
       .groupBy('p.path')
       .execute()),
-    roomy((trx) => trx
+    analyticRead(db, (trx) => trx
       .selectFrom('journey_paths as p')
       .select(['p.path', sql<number>`count(*)::int`.as('journeys'), sql<number>`0::float8`.as('value')])
       .where('p.kind', '=', KIND)
@@ -69,7 +68,7 @@ export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, wi
       .groupBy('p.path')
       .execute()),
     withTimeDecay
-      ? roomy((trx) => inWindow(trx)
+      ? analyticRead(db, (trx) => inWindow(trx)
           .innerJoin(sql<{ key: string; share: number }>`jsonb_each_text(p.time_decay_shares)`.as('d'), (j) => j.onTrue())
           .select([
             sql<string>`d.key`.as('channel'),
