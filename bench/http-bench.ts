@@ -21,6 +21,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { cleanupAll, cleanups, createBenchDatabase, databaseUrl, demoRun as harnessDemoRun, log, startServer as harnessStartServer, type Server } from './bench-harness.ts';
 import { closedLoop, createClient, formatStats, fmtMs, openLoop, type HttpClient, type RunStats } from './load-generator.ts';
+import { guidBody } from './request-bodies.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -134,19 +135,6 @@ const startServer = (store: Store): Promise<Server> => harnessStartServer(store.
 
 // ---------------------------------------------------------------------------------------------------------------
 // Request bodies.
-const VIN_CHARS = 'ABCDEFGHJKLMNPRSTUVWXYZ0123456789';
-const COMPONENTS = ['BAT', 'BRK', 'ENG', 'TRN', 'SUS', 'EVB', 'STR', 'COO'];
-const randomVin = () => Array.from({ length: 17 }, () => VIN_CHARS[randomInt(VIN_CHARS.length)]).join('');
-const guidBody = () => ({
-  vin: randomVin(),
-  dealer_code: 'DET001',
-  risk_event: {
-    component_code: COMPONENTS[randomInt(COMPONENTS.length)],
-    severity: 'HIGH',
-    risk_score: 80,
-    timestamp: new Date(Date.UTC(2024, 11, 7, 10) + randomInt(1_000_000) * 1000).toISOString(),
-  },
-});
 const EVENTS = [
   ['EMAIL_SENT', 'EMAIL'],
   ['EMAIL_OPENED', 'EMAIL'],

@@ -1,0 +1,44 @@
+// The smallest servers a generate-guid request could be: used by floor-bench.ts to measure what this machine
+// allows before any Threadline code runs. One kind per process, on 127.0.0.1:PORT.
+//   hello   read the JSON body, answer 201 with a small JSON body
+//   select  the same, plus one round trip to PostgreSQL carrying the body (`SELECT $1::jsonb`), nothing written
+//   insert  the same, plus one durable INSERT of the body (its own commit, synchronous_commit on)
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import pg from 'pg';
+
+const kind = process.argv[2];
+const port = Number(process.env['PORT']);
+if (!['hello', 'select', 'insert'].includes(kind ?? '') || !Number.isInteger(port)) throw new Error('usage: floor-server.ts hello|select|insert (PORT, DATABASE_URL)');
+
+// Connections kept open and opened up front, as `threadline serve` does.
+const pool = kind === 'hello' ? null : new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4, idleTimeoutMillis: 0 });
+if (pool) {
+  const clients = await Promise.all(Array.from({ length: 4 }, () => pool.connect()));
+  for (const c of clients) c.release();
+  if (kind === 'insert') await pool.query('CREATE TABLE IF NOT EXISTS floor_rows (id uuid PRIMARY KEY, body jsonb NOT NULL)');
+}
+
+const answer = async (body: string) => {
+  if (kind === 'select') await pool!.query('SELECT $1::jsonb AS body', [body]);
+  if (kind === 'insert') await pool!.query('INSERT INTO floor_rows (id, body) VALUES ($1, $2::jsonb)', [randomUUID(), body]);
+};
+
+http
+  .createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      answer(Buffer.concat(chunks).toString('utf8')).then(
+        () => {
+          res.writeHead(201, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ guid: 'FORD-2024-12-07-BAT-HIG-DET001-000000' }));
+        },
+        (error: Error) => {
+          res.writeHead(500, { 'content-type': 'text/plain' });
+          res.end(error.message);
+        },
+      );
+    });
+  })
+  .listen(port, '127.0.0.1', () => process.stderr.write(`floor server ${kind} listening\n`));
