@@ -41,10 +41,10 @@ const FLOOR_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'floor-server
 const startFloorServer = async (kind: Exclude<Kind, 'guid'>, databaseUrl: string) => {
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', FLOOR_SERVER, kind], { env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl }, stdio: ['ignore', 'ignore', 'pipe'] });
+  const exited = new Promise((r) => child.once('exit', r));
   const stop = async () => {
-    if (child.exitCode !== null) return;
     child.kill('SIGTERM');
-    await new Promise((r) => child.once('exit', r));
+    await exited;
   };
   cleanups.push(stop);
   await new Promise<void>((resolve, reject) => {
