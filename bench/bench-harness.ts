@@ -95,11 +95,14 @@ export interface Server {
   stderrTail(): string;
 }
 
-/** `threadline serve` on a free loopback port, healthy before it resolves; stopped with SIGTERM at exit. */
-export const startServer = async (storeEnv: Record<string, string>, extraEnv: Record<string, string> = {}): Promise<Server> => {
+/**
+ * `threadline serve` (or another server given as Node.js arguments, answering GET /healthz) on a free loopback
+ * port, healthy before it resolves; stopped with SIGTERM at exit.
+ */
+export const startServer = async (storeEnv: Record<string, string>, extraEnv: Record<string, string> = {}, nodeArgs: string[] = [BIN, 'serve']): Promise<Server> => {
   const port = await freePort();
   const t0 = performance.now();
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: childEnv(storeEnv, { PORT: String(port), HOST: '127.0.0.1', ...extraEnv }), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, nodeArgs, { env: childEnv(storeEnv, { PORT: String(port), HOST: '127.0.0.1', ...extraEnv }), stdio: ['ignore', 'ignore', 'pipe'] });
   let tail = '';
   child.stderr!.on('data', (c: Buffer) => (tail = (tail + c.toString()).slice(-8000)));
   let exited = false;

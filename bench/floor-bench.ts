@@ -4,13 +4,12 @@
 //
 //   node --import tsx bench/floor-bench.ts [--runs 3] [--rate 50] [--duration 20] [--kinds hello,select,insert,guid] [--json FILE]
 //        [--server-node-options '--flag ...']   (Node.js flags for `threadline serve`)
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cleanupAll, cleanups, createBenchDatabase, freePort, log, sleep, startServer } from './bench-harness.ts';
+import { cleanupAll, createBenchDatabase, log, sleep, startServer } from './bench-harness.ts';
 import { createClient, fmtMs, openLoop, type RunStats } from './load-generator.ts';
 import { guidBody } from './request-bodies.ts';
 
@@ -37,27 +36,6 @@ for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`--kinds: unknown
 
 const FLOOR_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'floor-server.ts');
 
-/** A floor server in its own process; resolves once it listens. */
-const startFloorServer = async (kind: Exclude<Kind, 'guid'>, databaseUrl: string) => {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', FLOOR_SERVER, kind], { env: { ...process.env, PORT: String(port), DATABASE_URL: databaseUrl }, stdio: ['ignore', 'ignore', 'pipe'] });
-  const exited = new Promise((r) => child.once('exit', r));
-  const stop = async () => {
-    child.kill('SIGTERM');
-    await exited;
-  };
-  cleanups.push(stop);
-  await new Promise<void>((resolve, reject) => {
-    let tail = '';
-    child.stderr!.on('data', (c: Buffer) => {
-      tail += c.toString();
-      if (tail.includes('listening')) resolve();
-    });
-    child.once('exit', (code) => reject(new Error(`floor server ${kind} exited with ${code}: ${tail}`)));
-  });
-  return { baseUrl: `http://127.0.0.1:${port}`, stop };
-};
-
 const measure = async (baseUrl: string, label: string) => {
   const client = createClient(baseUrl);
   const send = async () => {
@@ -79,11 +57,13 @@ const main = async () => {
   const results: Record<Kind, RunStats[]> = { hello: [], select: [], insert: [], guid: [] };
   for (let round = 1; round <= runs; round++) {
     for (const kind of kinds) {
-      let server: { baseUrl: string; stop(): Promise<void> };
-      if (kind === 'guid') {
-        const url = await createBenchDatabase(`bench_floor_${stamp}_guid${round}`, false);
-        server = await startServer({ DATABASE_URL: url }, args['server-node-options'] ? { NODE_OPTIONS: args['server-node-options'] } : {});
-      } else server = await startFloorServer(kind, floorDb);
+      const server =
+        kind === 'guid'
+          ? await startServer(
+              { DATABASE_URL: await createBenchDatabase(`bench_floor_${stamp}_guid${round}`, false) },
+              args['server-node-options'] ? { NODE_OPTIONS: args['server-node-options'] } : {},
+            )
+          : await startServer({ DATABASE_URL: floorDb }, {}, ['--import', 'tsx', FLOOR_SERVER, kind]);
       const s = await measure(server.baseUrl, kind);
       await server.stop();
       results[kind].push(s);

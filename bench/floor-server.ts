@@ -1,11 +1,12 @@
 // The smallest servers a generate-guid request could be: used by floor-bench.ts to measure what this machine
-// allows before any Threadline code runs. One kind per process, on 127.0.0.1:PORT.
+// allows before any Threadline code runs. One kind per process, on 127.0.0.1:PORT; GET /healthz answers 200.
 //   hello   read the JSON body, answer 201 with a small JSON body
 //   select  the same, plus one round trip to PostgreSQL carrying the body (`SELECT $1::jsonb`), nothing written
 //   insert  the same, plus one durable INSERT of the body (its own commit, synchronous_commit on)
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
+import { openPoolConnections } from '../src/runtime.ts';
 
 const kind = process.argv[2];
 const port = Number(process.env['PORT']);
@@ -14,8 +15,7 @@ if (!['hello', 'select', 'insert'].includes(kind ?? '') || !Number.isInteger(por
 // Connections kept open and opened up front, as `threadline serve` does.
 const pool = kind === 'hello' ? null : new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4, idleTimeoutMillis: 0 });
 if (pool) {
-  const clients = await Promise.all(Array.from({ length: 4 }, () => pool.connect()));
-  for (const c of clients) c.release();
+  await openPoolConnections(pool);
   if (kind === 'insert') await pool.query('CREATE TABLE IF NOT EXISTS floor_rows (id uuid PRIMARY KEY, body jsonb NOT NULL)');
 }
 
@@ -26,6 +26,10 @@ const answer = async (body: string) => {
 
 http
   .createServer((req, res) => {
+    if (req.method === 'GET' && req.url === '/healthz') {
+      res.writeHead(200).end();
+      return;
+    }
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -41,4 +45,4 @@ http
       );
     });
   })
-  .listen(port, '127.0.0.1', () => process.stderr.write(`floor server ${kind} listening\n`));
+  .listen(port, '127.0.0.1');
