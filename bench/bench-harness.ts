@@ -1,6 +1,8 @@
 // Shared by the benchmarks: a bench database, `threadline serve` and `threadline demo` as child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -55,6 +57,13 @@ export const createBenchDatabase = async (name: string, keep: boolean): Promise<
     });
   }
   return databaseUrl(name);
+};
+
+/** A fresh data directory for an embedded store, removed at exit unless `keep`. */
+export const createBenchDataDir = (keep = false): string => {
+  const dir = mkdtempSync(join(tmpdir(), 'threadline-bench-'));
+  if (!keep) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
 };
 
 export const childEnv = (storeEnv: Record<string, string>, extra: Record<string, string> = {}) => {

@@ -3,13 +3,14 @@
 // that every kind sees the same minutes of the machine. Each run gets a fresh server process.
 //
 //   node --import tsx bench/floor-bench.ts [--runs 3] [--rate 50] [--duration 20] [--kinds hello,select,insert,guid] [--json FILE]
+//        (kinds also embedded-insert, embedded-guid: the same on the embedded store, a fresh data directory per run)
 //        [--server-node-options '--flag ...']   (Node.js flags for `threadline serve`)
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { cleanupAll, createBenchDatabase, log, sleep, startServer } from './bench-harness.ts';
+import { cleanupAll, createBenchDatabase, createBenchDataDir, log, sleep, startServer } from './bench-harness.ts';
 import { createClient, fmtMs, openLoop, type RunStats } from './load-generator.ts';
 import { guidBody } from './request-bodies.ts';
 
@@ -29,7 +30,7 @@ const runs = Number(args.runs);
 const rate = Number(args.rate);
 const durationMs = Number(args.duration) * 1000;
 const warmupMs = Number(args.warmup) * 1000;
-const KINDS = ['hello', 'select', 'insert', 'guid'] as const;
+const KINDS = ['hello', 'select', 'insert', 'guid', 'embedded-insert', 'embedded-guid'] as const;
 type Kind = (typeof KINDS)[number];
 const kinds = String(args.kinds).split(',') as Kind[];
 for (const k of kinds) if (!KINDS.includes(k)) throw new Error(`--kinds: unknown kind ${k} (one of ${KINDS.join(', ')})`);
@@ -54,16 +55,15 @@ const main = async () => {
   log(`machine: ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), node ${process.version}; ${runs} round(s) of ${kinds.join(', ')} at ${rate}/s for ${durationMs / 1000} s`);
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const floorDb = await createBenchDatabase(`bench_floor_${stamp}`, false);
-  const results: Record<Kind, RunStats[]> = { hello: [], select: [], insert: [], guid: [] };
+  const results = Object.fromEntries(KINDS.map((k) => [k, [] as RunStats[]])) as Record<Kind, RunStats[]>;
   for (let round = 1; round <= runs; round++) {
     for (const kind of kinds) {
-      const server =
-        kind === 'guid'
-          ? await startServer(
-              { DATABASE_URL: await createBenchDatabase(`bench_floor_${stamp}_guid${round}`, false) },
-              args['server-node-options'] ? { NODE_OPTIONS: args['server-node-options'] } : {},
-            )
-          : await startServer({ DATABASE_URL: floorDb }, {}, ['--import', 'tsx', FLOOR_SERVER, kind]);
+      const serverEnv: Record<string, string> = args['server-node-options'] ? { NODE_OPTIONS: args['server-node-options'] } : {};
+      // Embedded kinds get a fresh data directory each run, as guid gets a fresh database.
+      const store: Record<string, string> = kind.startsWith('embedded-')
+        ? { THREADLINE_DATA_DIR: createBenchDataDir() }
+        : { DATABASE_URL: kind === 'guid' ? await createBenchDatabase(`bench_floor_${stamp}_guid${round}`, false) : floorDb };
+      const server = kind.endsWith('guid') ? await startServer(store, serverEnv) : await startServer(store, {}, ['--import', 'tsx', FLOOR_SERVER, kind]);
       const s = await measure(server.baseUrl, kind);
       await server.stop();
       results[kind].push(s);

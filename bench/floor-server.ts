@@ -3,25 +3,42 @@
 //   hello   read the JSON body, answer 201 with a small JSON body
 //   select  the same, plus one round trip to PostgreSQL carrying the body (`SELECT $1::jsonb`), nothing written
 //   insert  the same, plus one durable INSERT of the body (its own commit, synchronous_commit on)
+//   embedded-insert  the same INSERT into embedded PGlite, opened as `threadline serve` opens it (its own thread,
+//           one connection over a socket, a disk sync per commit), in THREADLINE_DATA_DIR
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import pg from 'pg';
+import { startEmbeddedServer } from '../src/eventstore/pglite/embedded-server.ts';
+import { PreparingClient } from '../src/eventstore/postgres/preparing-client.ts';
 import { openPoolConnections } from '../src/runtime.ts';
 
 const kind = process.argv[2];
 const port = Number(process.env['PORT']);
-if (!['hello', 'select', 'insert'].includes(kind ?? '') || !Number.isInteger(port)) throw new Error('usage: floor-server.ts hello|select|insert (PORT, DATABASE_URL)');
-
-// Connections kept open and opened up front, as `threadline serve` does.
-const pool = kind === 'hello' ? null : new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4, idleTimeoutMillis: 0 });
-if (pool) {
-  await openPoolConnections(pool);
-  if (kind === 'insert') await pool.query('CREATE TABLE IF NOT EXISTS floor_rows (id uuid PRIMARY KEY, body jsonb NOT NULL)');
+if (!['hello', 'select', 'insert', 'embedded-insert'].includes(kind ?? '') || !Number.isInteger(port)) {
+  throw new Error('usage: floor-server.ts hello|select|insert|embedded-insert (PORT, DATABASE_URL or THREADLINE_DATA_DIR)');
 }
+
+const openPool = async () => {
+  if (kind === 'hello') return null;
+  if (kind === 'embedded-insert') {
+    const dataDir = process.env['THREADLINE_DATA_DIR']!;
+    const embedded = await startEmbeddedServer(join(dataDir, 'pg'), dataDir);
+    process.once('SIGTERM', () => void embedded.stop().finally(() => process.exit(0)));
+    return new pg.Pool({ connectionString: embedded.connectionString, max: 1, idleTimeoutMillis: 0, Client: PreparingClient });
+  }
+  // Connections kept open and opened up front, as `threadline serve` does.
+  const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4, idleTimeoutMillis: 0 });
+  await openPoolConnections(pool);
+  return pool;
+};
+const pool = await openPool();
+const inserts = kind === 'insert' || kind === 'embedded-insert';
+if (inserts) await pool!.query('CREATE TABLE IF NOT EXISTS floor_rows (id uuid PRIMARY KEY, body jsonb NOT NULL)');
 
 const answer = async (body: string) => {
   if (kind === 'select') await pool!.query('SELECT $1::jsonb AS body', [body]);
-  if (kind === 'insert') await pool!.query('INSERT INTO floor_rows (id, body) VALUES ($1, $2::jsonb)', [randomUUID(), body]);
+  if (inserts) await pool!.query('INSERT INTO floor_rows (id, body) VALUES ($1, $2::jsonb)', [randomUUID(), body]);
 };
 
 http

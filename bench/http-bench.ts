@@ -14,12 +14,12 @@
 //               --query-rate (50/s) for --query-duration (30 s), then closed loop with --query-concurrency (8) workers
 //   mixed       (needs query) GET journey at --query-rate while log-event runs at --mixed-write-rate (50/s), both open loop
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
-import { cleanupAll, cleanups, createBenchDatabase, databaseUrl, demoRun as harnessDemoRun, log, startServer as harnessStartServer, type Server } from './bench-harness.ts';
+import { cleanupAll, cleanups, createBenchDatabase, createBenchDataDir, databaseUrl, demoRun as harnessDemoRun, log, startServer as harnessStartServer, type Server } from './bench-harness.ts';
 import { closedLoop, createClient, formatStats, fmtMs, openLoop, type HttpClient, type RunStats } from './load-generator.ts';
 import { guidBody } from './request-bodies.ts';
 
@@ -92,8 +92,7 @@ interface Store {
 const prepareStore = async (mode: 'pglite' | 'postgres', stamp: string): Promise<Store> => {
   if (mode === 'pglite') {
     if (args['reuse-dir']) return { env: { THREADLINE_DATA_DIR: resolve(args['reuse-dir']) }, describe: `reused ${args['reuse-dir']}`, reused: true };
-    const dir = mkdtempSync(join(tmpdir(), 'threadline-bench-'));
-    if (!args.keep) cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const dir = createBenchDataDir(args.keep ?? false);
     return { env: { THREADLINE_DATA_DIR: dir }, describe: dir, reused: false };
   }
   if (args['reuse-db']) return { env: { DATABASE_URL: databaseUrl(args['reuse-db']) }, describe: `reused database ${args['reuse-db']}`, reused: true };
