@@ -1,9 +1,9 @@
 // What this machine allows a generate-guid request: the same load generator, rate and body against the smallest
-// servers that could answer it (floor-server.ts), interleaved with the real `threadline serve` (PostgreSQL) so
+// servers that could answer it (floor-server.ts), interleaved with the real `threadline serve` (PostgreSQL or PGlite) so
 // that every kind sees the same minutes of the machine. Each run gets a fresh server process.
 //
-//   node --import tsx bench/floor-bench.ts [--runs 3] [--rate 50] [--duration 20] [--kinds hello,select,insert,guid] [--json FILE]
-//        (kinds also embedded-insert, embedded-guid: the same on the embedded store, a fresh data directory per run)
+//   node --import tsx bench/floor-bench.ts [--runs 3] [--rate 50] [--duration 20] [--json FILE]
+//        [--kinds hello,select,insert,guid,embedded-insert,embedded-guid]   (embedded-*: PGlite, a fresh data directory per run)
 //        [--server-node-options '--flag ...']   (Node.js flags for `threadline serve`)
 import { writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -20,7 +20,7 @@ const { values: args } = parseArgs({
     rate: { type: 'string', default: '50' },
     duration: { type: 'string', default: '20' },
     warmup: { type: 'string', default: '5' },
-    kinds: { type: 'string', default: 'hello,select,insert,guid' },
+    kinds: { type: 'string', default: 'hello,select,insert,guid,embedded-insert,embedded-guid' },
     json: { type: 'string' },
     /** Extra Node.js flags for `threadline serve` (e.g. GC settings), passed as its NODE_OPTIONS. */
     'server-node-options': { type: 'string' },

@@ -146,7 +146,7 @@ const logBody = (guid: string) => {
   return { guid, event_type, channel, event_id: `bench-${runId}-${eventSeq++}` };
 };
 
-/** Every risk event answered with a new GUID, to send again in the repeat scenario. */
+/** Every risk event the current mode's store answered with a new GUID, to send again in the repeat scenario. */
 const issued: { body: ReturnType<typeof guidBody>; guid: string }[] = [];
 
 const createGuid = async (client: HttpClient, sink?: string[]) => {
@@ -199,6 +199,8 @@ interface ModeResult {
 const benchMode = async (mode: 'pglite' | 'postgres'): Promise<ModeResult> => {
   const stamp = `${new Date().toISOString().replace(/\D/g, '').slice(0, 14)}_${mode}`;
   const result: ModeResult = { mode, store: '', runs: [], notes: [] };
+  // A risk event the other mode's store answered is new to this one (201, another GUID), not a repeat.
+  issued.length = 0;
   const store = await prepareStore(mode, stamp);
   result.store = store.describe;
   if (scenarios.includes('query') && !store.reused && cfg.journeys > 0) {
