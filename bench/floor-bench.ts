@@ -56,9 +56,9 @@ const main = async () => {
   const stamp = new Date().toISOString().replace(/\D/g, '').slice(0, 14);
   const floorDb = await createBenchDatabase(`bench_floor_${stamp}`, false);
   const results = Object.fromEntries(KINDS.map((k) => [k, [] as RunStats[]])) as Record<Kind, RunStats[]>;
+  const serverEnv: Record<string, string> = args['server-node-options'] ? { NODE_OPTIONS: args['server-node-options'] } : {};
   for (let round = 1; round <= runs; round++) {
     for (const kind of kinds) {
-      const serverEnv: Record<string, string> = args['server-node-options'] ? { NODE_OPTIONS: args['server-node-options'] } : {};
       // Embedded kinds get a fresh data directory each run, as guid gets a fresh database.
       const store: Record<string, string> = kind.startsWith('embedded-')
         ? { THREADLINE_DATA_DIR: createBenchDataDir() }

@@ -7,10 +7,8 @@
 //           one connection over a socket, a disk sync per commit), in THREADLINE_DATA_DIR
 import http from 'node:http';
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import pg from 'pg';
-import { startEmbeddedServer } from '../src/eventstore/pglite/embedded-server.ts';
-import { PreparingClient } from '../src/eventstore/postgres/preparing-client.ts';
+import { openPgliteStore } from '../src/eventstore/pglite/index.ts';
 import { openPoolConnections } from '../src/runtime.ts';
 
 const kind = process.argv[2];
@@ -22,10 +20,11 @@ if (!['hello', 'select', 'insert', 'embedded-insert'].includes(kind ?? '') || !N
 const openPool = async () => {
   if (kind === 'hello') return null;
   if (kind === 'embedded-insert') {
-    const dataDir = process.env['THREADLINE_DATA_DIR']!;
-    const embedded = await startEmbeddedServer(join(dataDir, 'pg'), dataDir);
-    process.once('SIGTERM', () => void embedded.stop().finally(() => process.exit(0)));
-    return new pg.Pool({ connectionString: embedded.connectionString, max: 1, idleTimeoutMillis: 0, Client: PreparingClient });
+    // The embedded store's own opening (lock, thread, socket, one preparing connection); its event-store tables
+    // are created at start and left unused.
+    const store = await openPgliteStore({ dataDir: process.env['THREADLINE_DATA_DIR']!, command: 'floor-server' });
+    process.once('SIGTERM', () => void store.close().finally(() => process.exit(0)));
+    return store.pool;
   }
   // Connections kept open and opened up front, as `threadline serve` does.
   const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4, idleTimeoutMillis: 0 });

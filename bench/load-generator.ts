@@ -75,15 +75,18 @@ export interface RunStats {
    * Open loop only: how late the generator issued requests after their scheduled times. It is counted in the
    * latencies, so it bounds how exactly they measure the server.
    */
-  sendLag?: { p50: number; p99: number; max: number };
+  sendLag?: { p50: number; p90: number; p99: number; max: number };
 }
 
 const percentile = (sorted: Float64Array, p: number) => (sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!);
 
-const lagStats = (lags: Float64Array) => {
-  const sorted = lags.sort();
-  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.length ? sorted[sorted.length - 1]! : NaN };
-};
+/** Percentiles and maximum of values sorted in place (NaN when there are none). */
+const distribution = (sorted: Float64Array) => ({
+  p50: percentile(sorted, 50),
+  p90: percentile(sorted, 90),
+  p99: percentile(sorted, 99),
+  max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+});
 
 const summarise = (
   label: string,
@@ -107,10 +110,7 @@ const summarise = (
     errorSamples,
     durationS: elapsedMs / 1000,
     throughput: n / (elapsedMs / 1000),
-    p50: percentile(sorted, 50),
-    p90: percentile(sorted, 90),
-    p99: percentile(sorted, 99),
-    max: sorted.length ? sorted[sorted.length - 1]! : NaN,
+    ...distribution(sorted),
     mean: n ? sum / n : NaN,
   };
 };
@@ -201,7 +201,7 @@ export const openLoop = async (o: OpenLoopOptions, fn: RequestFn): Promise<RunSt
   const unfinished = issued - completed;
   if (unfinished > 0) recordError(samples, `${unfinished} request(s) unanswered at the deadline`);
   const n = completed;
-  return summarise(o.label, 'open', latencies, n, errors + unfinished, samples, elapsed, { rate: o.rate, sendLag: lagStats(sendLags.slice(0, issued)) });
+  return summarise(o.label, 'open', latencies, n, errors + unfinished, samples, elapsed, { rate: o.rate, sendLag: distribution(sendLags.slice(0, issued).sort()) });
 };
 
 export interface ClosedLoopOptions {
