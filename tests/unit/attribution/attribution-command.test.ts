@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { attributionCommand } from '../../../src/cli/attribution-command.ts';
+import { syntheticPathDataCsv } from '../../helpers/synthetic-path-data.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'threadline-attribution-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,7 +26,15 @@ const analyzecore = file(
   'analyzecore.csv',
   '"path","total_conversions","total_conversion_value","total_null"\n"C1 > C2 > C3",1,1000,0\n"C1",0,0,1\n"C2 > C3",0,0,1\n',
 );
-const pathData = new URL('../../../../shared/data/attribution/PathData.csv', import.meta.url).pathname;
+// A PathData-shaped file; ChannelAttribution's own PathData is GPL-3 and stays out of the repo.
+const pathDataText = syntheticPathDataCsv();
+const pathData = file('synthetic-path-data.csv', pathDataText);
+/** Conversions summed from the text's second column, independently of the CSV parser. */
+const pathDataConversions = pathDataText
+  .trim()
+  .split('\n')
+  .slice(1)
+  .reduce((a, line) => a + Number(line.split(',').at(-3)), 0);
 
 describe('threadline attribution', () => {
   it('prints the JSON report with every default model, value fields and Markov removal effects', async () => {
@@ -84,12 +93,15 @@ describe('threadline attribution', () => {
     expect(JSON.parse(stdout).models.time_decay.a.conversions).toBeCloseTo(1 / 3, 14);
   });
 
-  it('runs every default model on PathData at order 3', async () => {
-    const { code, stdout } = await run(['--paths', pathData, '--null', '--value', '--order', '3']);
+  it('runs every default model on a PathData-shaped file at order 3 and Markov credits every conversion', async () => {
+    const { code, stdout, stderr } = await run(['--paths', pathData, '--null', '--value', '--order', '3']);
+    expect(stderr).toBe('');
     expect(code).toBe(0);
     const report = JSON.parse(stdout);
+    expect(Object.keys(report.models)).toEqual(['first_touch', 'last_touch', 'linear', 'position_based', 'markov', 'shapley']);
+    expect(report.total_conversions).toBe(pathDataConversions);
     const sum = Object.values(report.models.markov as Record<string, { conversions: number }>).reduce((a, c) => a + c.conversions, 0);
-    expect(sum).toBeCloseTo(19_785, 8);
+    expect(sum).toBeCloseTo(pathDataConversions, 8);
   });
 
   it.each([

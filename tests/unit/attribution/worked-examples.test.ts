@@ -18,7 +18,7 @@ import {
 import { analyseRemovals } from '../../../src/domain/attribution/markov-model.ts';
 import { coalitionReturns } from '../../../src/domain/attribution/shapley-model.ts';
 
-const examplesUrl = new URL('../../../../shared/data/attribution/worked_examples.json', import.meta.url);
+const examplesUrl = new URL('../../fixtures/attribution/worked_examples.json', import.meta.url);
 const examples = JSON.parse(readFileSync(examplesUrl, 'utf8')) as Record<string, Record<string, unknown>>;
 const section = <T>(name: string, key: string): T => examples[name]![key] as T;
 
