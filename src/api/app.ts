@@ -1,7 +1,9 @@
 // buildApp(deps): the Express app (not listening). Routes, JSON limits, problem+json errors, request logs.
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { stringifyJson } from '../eventstore/lossless-json.ts';
 import type { AppDeps } from './deps.ts';
+import { jsonBody } from './json-body.ts';
 import { openApiDocument } from './openapi.ts';
 import { ProblemError, sendProblem } from './problems.ts';
 import { analyticsRoutes, MOUNT_PATH as ANALYTICS_PATH } from './routes/analytics.ts';
@@ -37,6 +39,14 @@ export const buildApp = (deps: AppDeps): express.Express => {
     next();
   };
   app.use(requestLog);
+  // Event payloads may hold integers beyond 2^53 (BigInt in memory): every JSON answer writes them exactly.
+  app.use((_req, res, next) => {
+    res.json = (body: unknown) => {
+      if (!res.get('Content-Type')) res.type('application/json');
+      return res.send(stringifyJson(body));
+    };
+    next();
+  });
 
   app.get('/healthz', (_req, res) => {
     const ready = deps.isReady?.() ?? true;
@@ -47,7 +57,7 @@ export const buildApp = (deps: AppDeps): express.Express => {
   });
 
   const api = express.Router();
-  api.use(express.json({ limit: deps.config.bodyLimit, type: ['application/json', 'application/*+json'] }));
+  api.use(jsonBody(deps.config.bodyLimit));
   api.use(commandRoutes(deps));
   api.use(queryRoutes(deps));
   api.use(attributionRoutes(deps));
@@ -80,6 +90,12 @@ export const buildApp = (deps: AppDeps): express.Express => {
     }
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
       sendProblem(res, 'unsupported_media_type', (error as Error).message);
+      return;
+    }
+    // Whatever else the HTTP layer refused as the client's fault (a body that does not inflate, a path with a
+    // malformed % escape) is a 400, not an internal error.
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      sendProblem(res, 'bad_request', (error as Error).message || 'The request cannot be read');
       return;
     }
     if (isStoreUnavailable(error)) {

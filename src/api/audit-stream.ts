@@ -1,8 +1,9 @@
 // NDJSON audit lines: the raw events in log order with their global positions.
 import type { GlobalLogReader, LoggedEvent, LogPosition } from '../eventstore/global-log.ts';
+import { stringifyJson } from '../eventstore/lossless-json.ts';
 
 export const auditLine = (e: LoggedEvent): string =>
-  JSON.stringify({
+  stringifyJson({
     global_position: Number(e.position.globalPosition),
     transaction_id: e.position.transactionId.toString(),
     stream_id: e.streamId,

@@ -15,6 +15,8 @@ export interface AppDeps {
     guidPrefix: string;
     publicUrl: string;
     bodyLimit: string;
+    /** How far ahead of the server's clock an event time may be (default 5 minutes). */
+    maxFutureSkewMs?: number;
     readYourWritesTimeoutMs?: number;
     /** How stale the conversion-prediction model may get under writes (default 30 s; 0 refits on every change). */
     predictionModelMaxAgeMs?: number;

@@ -4,11 +4,13 @@ import type { Response } from 'express';
 export const PROBLEM_TYPES = {
   validation_failed: { status: 400, title: 'The request is invalid' },
   malformed_json: { status: 400, title: 'The body is not valid JSON' },
+  bad_request: { status: 400, title: 'The request cannot be read' },
   invalid_state: { status: 400, title: 'Not a state of this journey kind' },
   unknown_guid: { status: 404, title: 'No journey has this GUID' },
   not_found: { status: 404, title: 'No such resource' },
   invalid_transition: { status: 409, title: 'The lifecycle forbids this transition' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  risk_event_conflict: { status: 409, title: 'This risk event already has a journey, opened with other details' },
   payload_too_large: { status: 413, title: 'The body is larger than the limit' },
   unsupported_media_type: { status: 415, title: 'The body must be application/json' },
   projection_lagging: { status: 503, title: 'The read models have not caught up yet' },

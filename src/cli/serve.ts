@@ -15,7 +15,7 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     store: rt.store,
     db: rt.db,
     projections: rt.runner,
-    config: { guidPrefix: config.guidPrefix, publicUrl: config.publicUrl, bodyLimit: config.bodyLimit },
+    config: { guidPrefix: config.guidPrefix, publicUrl: config.publicUrl, bodyLimit: config.bodyLimit, maxFutureSkewMs: config.maxFutureSkewMs },
     logger,
     isReady: () => ready,
   });

@@ -6,7 +6,8 @@ export type Direction = 'outbound' | 'inbound' | 'internal';
 const id = z.string().min(1).max(200);
 const opt = <T extends z.ZodType>(s: T) => s.optional();
 const count = z.number().int().nonnegative();
-const money = z.number().nonnegative().finite();
+// What numeric(14, 2) holds: below a trillion, in cents.
+const money = z.number().nonnegative().max(999_999_999_999.99, 'at most 999,999,999,999.99');
 const source = z.enum(['whatsapp', 'sms', 'webchat', 'messenger', 'email', 'app', 'voice']);
 
 // Known fields are typed; extra fields pass through, because providers add fields without notice.
@@ -36,7 +37,7 @@ export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   EMAIL_COMPLAINT: entry('inbound', { message_id: opt(id), feedback_type: opt(z.string().max(100)) }),
   SMS_SENT: entry('outbound', { message_id: opt(id), template_id: opt(id), segments: opt(count.min(1)) }),
   SMS_CLICKED: entry('inbound', { message_id: opt(id), url: opt(z.url()) }),
-  SMS_RECEIVED: entry('inbound', { message_id: opt(id), keyword: opt(z.string().max(50)), body_length: opt(count) }),
+  SMS_RECEIVED: entry('inbound', { message_id: opt(id), keyword: opt(z.string().max(50)), text: opt(z.string().max(1600)), body_length: opt(count) }),
   PORTAL_SESSION_START: entry('internal', { portal_session_id: opt(id), role: opt(z.string().max(50)) }),
   PORTAL_VIEW_LEAD: entry('internal'),
   PORTAL_CALL_CUSTOMER: entry('outbound', { outcome: opt(z.string().max(50)) }),
@@ -72,6 +73,9 @@ export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
 export const EVENT_TYPE_PATTERN = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;
 
 
+/** The catalogue entry of a known type (own keys only: "constructor" is no event type). */
+export const catalogueEntry = (type: string): CatalogueEntry | undefined => (Object.hasOwn(EVENT_CATALOGUE, type) ? EVENT_CATALOGUE[type] : undefined);
+
 /** Direction of an event; unknown types face inbound when a customer did them. */
 export const directionOf = (type: string, actorType: string | undefined): Direction =>
-  EVENT_CATALOGUE[type]?.direction ?? (actorType === 'customer' ? 'inbound' : 'internal');
+  catalogueEntry(type)?.direction ?? (actorType === 'customer' ? 'inbound' : 'internal');

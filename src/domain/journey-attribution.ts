@@ -37,6 +37,16 @@ export const touchesBeforeConversion = (p: JourneyPath): { channels: string[]; t
   return { channels: p.channels.slice(0, n), times: p.times.slice(0, n) };
 };
 
+/**
+ * The longest path attribution and prediction read per journey. A chatty bot or a loop can give a journey
+ * thousands of touches; its first and last touches are kept (first touch, last touch and the recent history a
+ * prediction reads stay exact), the middle is left out.
+ */
+export const MAX_PATH_TOUCHES = 100;
+
+export const boundedPath = (channels: readonly string[]): string[] =>
+  channels.length <= MAX_PATH_TOUCHES ? [...channels] : [...channels.slice(0, MAX_PATH_TOUCHES / 2), ...channels.slice(-MAX_PATH_TOUCHES / 2)];
+
 /** Journeys that share one path, counted: the unit the read model aggregates to and the models consume. */
 export interface PathGroup {
   channels: string[];

@@ -9,6 +9,8 @@ export interface ImpliedTransition {
   from?: readonly string[];
   /** Only when `details[field]` is one of `in`. */
   when?: { field: string; in: readonly string[] };
+  /** Not when the event is an opt-out reply (STOP is not engagement). */
+  unlessOptOut?: boolean;
 }
 
 export interface JourneyDefinition {
@@ -23,6 +25,18 @@ export interface JourneyDefinition {
   implied: readonly ImpliedTransition[];
   /** The state whose entry counts as the journey's conversion. */
   conversionState: string;
+  /**
+   * States that mean the journey has converted: the conversion state and the ones only a converted journey can
+   * reach (an outreach journey may skip SCHEDULED and arrive). The first entry into any of them is the conversion.
+   */
+  convertedStates: readonly string[];
+}
+
+/** The facts about one event that the lifecycle rules read. */
+export interface LifecycleInput {
+  eventType: string;
+  details: Readonly<Record<string, unknown>>;
+  optOut: boolean;
 }
 
 export const allStates = (d: JourneyDefinition): string[] => [...d.progress, ...d.sideStates];
@@ -44,20 +58,36 @@ export const isForward = (d: JourneyDefinition, from: string, to: string): boole
   return a === undefined || b === undefined || b > a;
 };
 
-/**
- * The state an event implies from `current`, or undefined. Lifecycle event types named like a state imply
- * that state. An implied move must be allowed and go forward, unless its rule names `from` explicitly.
- */
-export const impliedTarget = (
-  d: JourneyDefinition,
-  current: string,
-  eventType: string,
-  details: Readonly<Record<string, unknown>>,
-): string | undefined => {
+/** The rules an event type is subject to; lifecycle event types named like a state imply that state. */
+export const rulesFor = (d: JourneyDefinition, eventType: string): ImpliedTransition[] => {
   const rules: ImpliedTransition[] = d.implied.filter((r) => r.eventType === eventType);
   if (isState(d, eventType) && eventType !== d.initial) rules.push({ eventType, to: eventType });
-  for (const rule of rules) {
-    if (rule.when && !rule.when.in.includes(String(details[rule.when.field]))) continue;
+  return rules;
+};
+
+/**
+ * Where an event type sits when events share a timestamp: the rank of the earliest state it can imply (side states
+ * after every progress state), so that a batch sent without times still reads as sent → clicked → scheduled.
+ * Undefined when the type implies nothing: such an event is no lifecycle fact at all.
+ */
+export const lifecycleRank = (d: JourneyDefinition, eventType: string): number | undefined => {
+  const rules = rulesFor(d, eventType);
+  if (rules.length === 0) return undefined;
+  return Math.min(...rules.map((r) => rank(d, r.to) ?? d.progress.length));
+};
+
+/** The `details` fields any rule of this event type reads (kept with a lifecycle fact; the rest is not needed). */
+export const fieldsRead = (d: JourneyDefinition, eventType: string): string[] =>
+  rulesFor(d, eventType).flatMap((r) => (r.when ? [r.when.field] : []));
+
+/**
+ * The state an event implies from `current`, or undefined. An implied move must be allowed and go forward,
+ * unless its rule names `from` explicitly.
+ */
+export const impliedTarget = (d: JourneyDefinition, current: string, e: LifecycleInput): string | undefined => {
+  for (const rule of rulesFor(d, e.eventType)) {
+    if (rule.when && !rule.when.in.includes(String(e.details[rule.when.field]))) continue;
+    if (rule.unlessOptOut && e.optOut) continue;
     if (rule.to === current || !canTransition(d, current, rule.to)) continue;
     if (rule.from ? rule.from.includes(current) : isForward(d, current, rule.to)) return rule.to;
   }

@@ -13,7 +13,13 @@ export type RiskEvent = {
 export type JourneyCreatedData = {
   guid: string;
   kind: JourneyKind;
+  /** When the GUID was issued (server time): record keeping only. */
   created_at: string;
+  /**
+   * Event time at which the journey's clock starts: an outreach journey's risk event, a conversation's start.
+   * Absent on journeys stored before it existed; their clock started at `created_at`.
+   */
+  started_at?: string;
   dealer_code: string | null;
   vin: string | null;
   customer_id: string | null;
@@ -33,12 +39,33 @@ export type JourneyTransitionedData = {
   trigger: 'event' | 'explicit';
   reason: string | null;
   metadata: Record<string, unknown> | null;
+  /** An explicit request's own id (its place among same-time facts); absent on implied moves. */
+  fact_id?: string;
+}
+
+/** One move of a journey's lifecycle timeline, as the timeline lists it (a transition without its GUID). */
+export type TimelineEntry = Omit<JourneyTransitionedData, 'guid'>;
+
+/**
+ * A late fact changed the journey's past: the first `keep` transitions stand, the ones after are replaced by
+ * `transitions` (the timeline computed again by event time). A plain move at the end is a JourneyTransitioned.
+ */
+export type JourneyTimelineRevisedData = {
+  guid: string;
+  keep: number;
+  transitions: TimelineEntry[];
+  /** The event whose arrival revised the timeline. */
+  cause_event_id: string | null;
 }
 
 export type JourneyCreated = { type: 'JourneyCreated'; data: JourneyCreatedData };
 export type TrackingEventLogged = { type: 'TrackingEventLogged'; data: TrackingEvent };
 export type JourneyTransitioned = { type: 'JourneyTransitioned'; data: JourneyTransitionedData };
-export type JourneyEvent = JourneyCreated | TrackingEventLogged | JourneyTransitioned;
+export type JourneyTimelineRevised = { type: 'JourneyTimelineRevised'; data: JourneyTimelineRevisedData };
+export type JourneyEvent = JourneyCreated | TrackingEventLogged | JourneyTransitioned | JourneyTimelineRevised;
+
+/** Where a journey's clock starts (event time). */
+export const journeyStart = (d: Pick<JourneyCreatedData, 'started_at' | 'created_at'>): string => d.started_at ?? d.created_at;
 
 export const JOURNEY_STREAM_PREFIX = 'journey-';
 export const journeyStreamName = (guid: string): string => `${JOURNEY_STREAM_PREFIX}${guid}`;

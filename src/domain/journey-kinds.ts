@@ -21,7 +21,7 @@ export const outreach: JourneyDefinition = {
       ENGAGED: ['ABANDONED'],
       SCHEDULED: ['ENGAGED', 'ABANDONED'],
     }),
-    // A customer response revives an abandoned journey.
+    // A customer response revives an abandoned journey (an opt-out reply is no response).
     ABANDONED: ['ENGAGED', 'SCHEDULED', 'ARRIVED', 'SERVICED', 'CLOSED'],
   },
   implied: [
@@ -32,14 +32,15 @@ export const outreach: JourneyDefinition = {
     { eventType: 'MESSAGE_SENT', to: 'CONTACTED' },
     { eventType: 'EMAIL_CLICKED', to: 'ENGAGED' },
     { eventType: 'SMS_CLICKED', to: 'ENGAGED' },
-    { eventType: 'SMS_RECEIVED', to: 'ENGAGED' },
-    { eventType: 'MESSAGE_RECEIVED', to: 'ENGAGED' },
+    { eventType: 'SMS_RECEIVED', to: 'ENGAGED', unlessOptOut: true },
+    { eventType: 'MESSAGE_RECEIVED', to: 'ENGAGED', unlessOptOut: true },
     { eventType: 'WEBVIEW_OPENED', to: 'ENGAGED' },
     { eventType: 'CALL_COMPLETED', to: 'ENGAGED', when: { field: 'outcome', in: ['connected', 'appointment_scheduled'] } },
     { eventType: 'PORTAL_SCHEDULE_APPOINTMENT', to: 'SCHEDULED' },
     { eventType: 'APPOINTMENT_CANCELLED', to: 'ENGAGED', from: ['SCHEDULED'] },
   ],
   conversionState: 'SCHEDULED',
+  convertedStates: ['SCHEDULED', 'ARRIVED', 'SERVICED'],
 };
 
 const CONVERSATION_PROGRESS = ['INBOUND_QUEUE', 'BOT_SESSION', 'PENDING_AGENT', 'HUMAN_ASSISTANCE', 'RESOLVED', 'CLOSED'];
@@ -66,9 +67,10 @@ export const conversation: JourneyDefinition = {
     { eventType: 'HANDOVER', to: 'PENDING_AGENT', from: ['HUMAN_ASSISTANCE'] },
     { eventType: 'CONVERSATION_RESOLVED', to: 'RESOLVED' },
     { eventType: 'SESSION_EXPIRED', to: 'EXPIRED' },
-    { eventType: 'MESSAGE_RECEIVED', to: 'INBOUND_QUEUE', from: ['RESOLVED', 'EXPIRED'] },
+    { eventType: 'MESSAGE_RECEIVED', to: 'INBOUND_QUEUE', from: ['RESOLVED', 'EXPIRED'], unlessOptOut: true },
   ],
   conversionState: 'RESOLVED',
+  convertedStates: ['RESOLVED'],
 };
 
 export const JOURNEY_KINDS: Readonly<Record<JourneyKind, JourneyDefinition>> = { outreach, conversation };

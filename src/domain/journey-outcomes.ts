@@ -9,16 +9,18 @@ export interface TouchEvent {
   at: number;
   /** CALL_COMPLETED's outcome, when present. */
   outcome: string | null;
+  /** An opt-out reply (STOP): inbound, but no response. */
+  opt_out?: boolean;
 }
 
 const ANSWERED_CALL = new Set(['connected', 'appointment_scheduled']);
 
 /**
- * A customer response: an inbound touch, except opens (mail privacy proxies open everything) and calls that
- * did not connect.
+ * A customer response: an inbound touch, except opens (mail privacy proxies open everything), calls that did
+ * not connect, and opt-out replies.
  */
-export const isResponse = (e: Pick<TouchEvent, 'direction' | 'event_type' | 'outcome'>): boolean =>
-  e.direction === 'inbound' && e.event_type !== 'EMAIL_OPENED' && (e.event_type !== 'CALL_COMPLETED' || ANSWERED_CALL.has(e.outcome ?? ''));
+export const isResponse = (e: Pick<TouchEvent, 'direction' | 'event_type' | 'outcome' | 'opt_out'>): boolean =>
+  e.direction === 'inbound' && e.opt_out !== true && e.event_type !== 'EMAIL_OPENED' && (e.event_type !== 'CALL_COMPLETED' || ANSWERED_CALL.has(e.outcome ?? ''));
 
 export const isOutbound = (e: Pick<TouchEvent, 'direction'>): boolean => e.direction === 'outbound';
 

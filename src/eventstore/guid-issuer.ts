@@ -32,7 +32,7 @@ export interface ConversationRequest extends IssueRequest {
 
 export type GuidOutcome =
   | { ok: true; guid: string; created: boolean }
-  | { ok: false; error: { code: 'idempotency_key_reused'; message: string } };
+  | { ok: false; error: { code: 'idempotency_key_reused'; message: string } | { code: 'risk_event_conflict'; message: string; guid: string } };
 
 type GuidReserved = { type: 'GuidReserved'; data: { guid: string; fingerprint: string } };
 
@@ -48,12 +48,21 @@ const outreachFingerprint = (d: JourneyCreatedData) => {
   return sha256(JSON.stringify([d.vin?.toUpperCase(), d.dealer_code, d.customer_id, r?.component_code.toUpperCase(), r?.severity.toUpperCase(), r?.risk_score, r && new Date(r.timestamp).toISOString(), r?.failure_probability ?? null]));
 };
 
+/** A risk event's identity: the same vehicle, component and time is the same risk event, whatever else it says. */
+const riskEventKey = (vin: string, componentCode: string, timestamp: string) =>
+  sha256(`${vin.toUpperCase()}|${componentCode.toUpperCase()}|${new Date(timestamp).toISOString()}`);
+
+const naturalKeyOf = (d: JourneyCreatedData): string | null =>
+  d.kind === 'outreach' && d.vin && d.risk_event ? riskEventKey(d.vin, d.risk_event.component_code, d.risk_event.timestamp) : null;
+
 /** How one new journey is issued, whatever its kind. */
 interface Opening {
   newGuid(): string;
   /** The journey's first event's data for a GUID. */
   created(guid: string): JourneyCreatedData;
   fingerprint: string;
+  /** The natural key's hash (outreach: the risk event), or null when the kind has none. */
+  naturalKey: string | null;
   /** Reservation streams hold hashes only: no VIN or other PII leaves the journey stream. */
   naturalKeyStream: string | null;
   keyStream: string | null;
@@ -67,6 +76,8 @@ const outreachOpening = (r: GuidRequest): Opening => {
     guid,
     kind: 'outreach',
     created_at: r.now.toISOString(),
+    // The journey's clock starts at its risk event.
+    started_at: new Date(r.risk_event.timestamp).toISOString(),
     dealer_code: r.dealer_code,
     vin: r.vin.toUpperCase(),
     customer_id: r.customer_id,
@@ -74,6 +85,7 @@ const outreachOpening = (r: GuidRequest): Opening => {
     channel: null,
   });
   const fingerprint = outreachFingerprint(data(''));
+  const naturalKey = riskEventKey(r.vin, r.risk_event.component_code, r.risk_event.timestamp);
   return {
     newGuid: () =>
       formatGuid({
@@ -86,7 +98,8 @@ const outreachOpening = (r: GuidRequest): Opening => {
       }),
     created: (guid) => ({ ...data(guid), request_fingerprint: fingerprint }),
     fingerprint,
-    naturalKeyStream: `guid-request-${sha256(`${r.vin.toUpperCase()}|${r.risk_event.component_code.toUpperCase()}|${new Date(r.risk_event.timestamp).toISOString()}`)}`,
+    naturalKey,
+    naturalKeyStream: `guid-request-${naturalKey}`,
     keyStream: idempotencyKeyStream(r.idempotencyKey),
   };
 };
@@ -99,7 +112,8 @@ const conversationOpening = (r: ConversationRequest): Opening => {
   const created = (guid: string): JourneyCreatedData => ({
     guid,
     kind: 'conversation',
-    created_at: startedAt,
+    created_at: r.now.toISOString(),
+    started_at: startedAt,
     dealer_code: r.dealer_code,
     vin: null,
     customer_id: r.customer_id,
@@ -120,6 +134,7 @@ const conversationOpening = (r: ConversationRequest): Opening => {
     created,
     fingerprint,
     // A conversation has no natural key: without an Idempotency-Key every request opens a new one.
+    naturalKey: null,
     naturalKeyStream: null,
     keyStream: idempotencyKeyStream(r.idempotencyKey),
   };
@@ -144,13 +159,16 @@ const journeyHolding = async (store: EventStore, guid: string, o: Opening) => {
   const { events } = await store.readStream<{ type: 'JourneyCreated'; data: JourneyCreatedData }>(journeyStreamName(guid), { maxCount: 1n });
   const first = events[0]?.data;
   if (!first) return null;
-  return (first.request_fingerprint ?? outreachFingerprint(first)) === o.fingerprint ? 'existed' : 'taken';
+  if ((first.request_fingerprint ?? outreachFingerprint(first)) === o.fingerprint) return 'existed';
+  // The same risk event told differently is still that risk event: it never gets a second journey.
+  return o.naturalKey !== null && naturalKeyOf(first) === o.naturalKey ? 'conflict' : 'taken';
 };
 
 /**
  * Creates the journey stream for `guid` unless this request's journey is already there (a retry, or a
- * concurrent twin that read our reservation). Returns 'created', 'existed', or 'taken' when another journey
- * holds the GUID (a random collision). It looks before it writes: where the store appends atomically it runs
+ * concurrent twin that read our reservation). Returns 'created', 'existed', 'conflict' when the journey is this
+ * risk event's but was opened with other details, or 'taken' when another journey holds the GUID (a random
+ * collision). It looks before it writes: where the store appends atomically it runs
  * only after the one-statement create failed, a repeat is then the likely case, and a failed append costs more
  * than a read; elsewhere a new journey pays one read more.
  */
@@ -221,6 +239,12 @@ const issueStreamByStream = async (store: EventStore, o: Opening, candidate: str
     : await reserve(store, anchor, { guid: candidate, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
   for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
     const journey = await ensureJourney(store, reservation.guid, o);
+    if (journey === 'conflict') {
+      return {
+        ok: false,
+        error: { code: 'risk_event_conflict', message: `This risk event (VIN, component, timestamp) already has journey ${reservation.guid}, opened with other details`, guid: reservation.guid },
+      };
+    }
     if (journey !== 'taken') {
       if (o.keyStream && o.keyStream !== anchor && !key?.reserved) await reserve(store, o.keyStream, { guid: reservation.guid, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
       return { ok: true, guid: reservation.guid, created: journey === 'created' };

@@ -2,6 +2,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { InsightJourney } from '../domain/insights.ts';
 import type { TouchEvent } from '../domain/journey-outcomes.ts';
+import { isOptOutReply } from '../domain/opt-out.ts';
 import type { Window } from './attribution-queries.ts';
 import { analyticRead } from './read-model-db.ts';
 import type { ReadModels } from './schema.ts';
@@ -24,6 +25,7 @@ export const toTouchEvent = (r: TouchRow): TouchEvent => ({
   direction: r.direction,
   at: r.occurred_at.getTime(),
   outcome: typeof r.details['outcome'] === 'string' ? r.details['outcome'] : null,
+  opt_out: isOptOutReply(r.event_type, r.channel, r.details),
 });
 
 export const loadInsightJourneys = async (

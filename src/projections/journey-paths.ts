@@ -1,69 +1,56 @@
 // The journey_paths read model: each journey's touches in event-time order with its conversion, for attribution.
 import type { Insertable, Kysely } from 'kysely';
-import { journeyTimeDecayShares, touchesBeforeConversion } from '../domain/journey-attribution.ts';
+import { boundedPath, journeyTimeDecayShares, touchesBeforeConversion } from '../domain/journey-attribution.ts';
 import { toJourneyPath } from './attribution-queries.ts';
 import type { JourneyPathsTable, ReadModels } from './schema.ts';
-import type { SummaryRow, TrackingEventRow } from './journey-summary-reducer.ts';
+import type { SummaryRow } from './journey-summary-reducer.ts';
 
-type PathRow = Insertable<JourneyPathsTable> & { channels: string[]; touch_times: Date[]; touch_event_ids: string[] };
+export type PathRow = Insertable<JourneyPathsTable> & { channels: string[]; touch_times: Date[]; touch_event_ids: string[] };
 
-/**
- * Inserts a touch after every touch at or before its time: touches stay sorted by event time, and ties keep log
- * order, so a live projection (in batches) and a replay (in one pass) build the same arrays.
- */
-const insertTouch = (row: PathRow, channel: string, at: Date, eventId: string) => {
+export const emptyPath = (s: Pick<SummaryRow, 'guid' | 'kind' | 'created_at'>): PathRow => ({
+  guid: s.guid,
+  kind: s.kind,
+  created_at: s.created_at,
+  channels: [],
+  touch_times: [],
+  touch_event_ids: [],
+  converted: false,
+  converted_at: null,
+  value: null,
+  path: [],
+  time_decay_shares: null,
+});
+
+/** Touches in (event time, event id) order: the same touches give the same arrays whatever order they arrive in. */
+const before = (t1: number, id1: string, t2: number, id2: string) => t1 < t2 || (t1 === t2 && id1 < id2);
+
+/** Inserts a touch in place (in order; an event id already there is not added twice). */
+export const insertTouch = (row: PathRow, channel: string, at: Date, eventId: string): void => {
   if (row.touch_event_ids.includes(eventId)) return;
   let i = row.touch_times.length;
-  while (i > 0 && row.touch_times[i - 1]!.getTime() > at.getTime()) i--;
+  while (i > 0 && before(at.getTime(), eventId, row.touch_times[i - 1]!.getTime(), row.touch_event_ids[i - 1]!)) i--;
   row.channels.splice(i, 0, channel);
   row.touch_times.splice(i, 0, at);
   row.touch_event_ids.splice(i, 0, eventId);
 };
 
-/**
- * Updates the paths of the journeys a batch touched, inside the caller's transaction. `summaries` are those
- * journeys' summaries after the batch (conversion time and value come from there); `trackingRows` the batch's
- * tracking events in log order; journeys `createdInBatch` have no path stored yet.
- */
-export const projectJourneyPaths = async (
-  trx: Kysely<ReadModels>,
-  trackingRows: TrackingEventRow[],
-  summaries: SummaryRow[],
-  createdInBatch: ReadonlySet<string>,
-): Promise<void> => {
-  if (summaries.length === 0) return;
-  const earlier = summaries.map((s) => s.guid).filter((g) => !createdInBatch.has(g));
-  const existing = new Map<string, PathRow>();
-  const previous = earlier.length === 0 ? [] : await trx.selectFrom('journey_paths').select(['guid', 'channels', 'touch_times', 'touch_event_ids']).where('guid', 'in', earlier).execute();
-  for (const r of previous) existing.set(r.guid, r as PathRow);
-  const rows = new Map<string, PathRow>();
-  for (const s of summaries) {
-    const previous = existing.get(s.guid);
-    rows.set(s.guid, {
-      guid: s.guid,
-      kind: s.kind,
-      created_at: s.created_at,
-      channels: previous ? [...previous.channels] : [],
-      touch_times: previous ? [...previous.touch_times] : [],
-      touch_event_ids: previous ? [...previous.touch_event_ids] : [],
-      converted: s.converted_at !== null,
-      converted_at: s.converted_at,
-      value: s.revenue_realized,
-      path: [],
-      time_decay_shares: null,
-    });
-  }
-  for (const e of trackingRows) {
-    const row = rows.get(e.guid);
-    if (row && e.is_touch) insertTouch(row, e.channel, new Date(e.occurred_at), e.event_id);
-  }
-  for (const row of rows.values()) {
-    const p = toJourneyPath(row);
-    row.path = touchesBeforeConversion(p).channels;
-    const shares = journeyTimeDecayShares(p);
-    row.time_decay_shares = shares ? JSON.stringify(shares) : null;
-  }
-  const values = [...rows.values()];
+/** The conversion-derived columns, from the journey's summary after the batch. */
+export const finishPath = (row: PathRow, s: SummaryRow): PathRow => {
+  const next: PathRow = { ...row, created_at: s.created_at, converted: s.converted_at !== null, converted_at: s.converted_at, value: s.revenue_realized };
+  const p = toJourneyPath(next);
+  next.path = boundedPath(touchesBeforeConversion(p).channels);
+  const shares = journeyTimeDecayShares(p);
+  next.time_decay_shares = shares ? JSON.stringify(shares) : null;
+  return next;
+};
+
+export const loadPaths = async (trx: Kysely<ReadModels>, guids: string[]): Promise<Map<string, PathRow>> => {
+  if (guids.length === 0) return new Map();
+  const rows = await trx.selectFrom('journey_paths').select(['guid', 'kind', 'created_at', 'channels', 'touch_times', 'touch_event_ids']).where('guid', 'in', guids).execute();
+  return new Map(rows.map((r) => [r.guid, { ...emptyPath(r), channels: r.channels, touch_times: r.touch_times, touch_event_ids: r.touch_event_ids }]));
+};
+
+export const writePaths = async (trx: Kysely<ReadModels>, values: PathRow[]): Promise<void> => {
   for (let i = 0; i < values.length; i += 1000) {
     await trx
       .insertInto('journey_paths')

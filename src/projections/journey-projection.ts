@@ -1,31 +1,14 @@
 // Projects a batch of journey-stream events into tracking_events, journey_summary, journey_transitions and journey_paths.
-import { sql, type Kysely } from 'kysely';
-import { allStates } from '../domain/journey-definition.ts';
-import type { JourneyCreatedData, JourneyTransitionedData } from '../domain/journey-events.ts';
-import { JOURNEY_STREAM_PREFIX } from '../domain/journey-events.ts';
-import { JOURNEY_KINDS } from '../domain/journey-kinds.ts';
-import { isTouch, type TrackingEvent } from '../domain/tracking-event.ts';
+import type { Kysely } from 'kysely';
+import type { JourneyCreatedData, JourneyTimelineRevisedData, JourneyTransitionedData, TimelineEntry } from '../domain/journey-events.ts';
+import { JOURNEY_STREAM_PREFIX, journeyStart } from '../domain/journey-events.ts';
+import type { TrackingEvent } from '../domain/tracking-event.ts';
 import type { LoggedEvent } from '../eventstore/global-log.ts';
-import { projectJourneyPaths } from './journey-paths.ts';
+import { stringifyJson } from '../eventstore/lossless-json.ts';
+import { emptyPath, finishPath, insertTouch, loadPaths, writePaths, type PathRow } from './journey-paths.ts';
+import { applyTimeline, applyTrackingEvent, definitionOf, summaryFromCreated, trackingEventRow, withTouches, type SummaryRow, type TrackingEventRow } from './journey-summary-reducer.ts';
+import { planTransitions, transitionRow } from './journey-transition-rows.ts';
 import type { ReadModels } from './schema.ts';
-import {
-  applyTrackingEvent,
-  applyTransition,
-  initialTransition,
-  summaryFromCreated,
-  trackingEventRow,
-  transitionRow,
-  type SummaryRow,
-  type TrackingEventRow,
-  type TransitionRow,
-} from './journey-summary-reducer.ts';
-
-interface OpenTransition {
-  seq: number;
-  entered_at: Date;
-  /** The row when it was written in this batch; null when it is already in the table. */
-  pending: TransitionRow | null;
-}
 
 const CHUNK = 1000;
 
@@ -35,16 +18,12 @@ const chunks = <T>(rows: T[]): T[][] => {
   return out;
 };
 
-const close = (open: OpenTransition, at: Date, closed: { guid: string; seq: number; left_at: Date; duration_ms: number }[], guid: string) => {
-  const left = at.getTime() < open.entered_at.getTime() ? open.entered_at : at;
-  const duration = left.getTime() - open.entered_at.getTime();
-  if (open.pending) {
-    open.pending.left_at = left;
-    open.pending.duration_ms = duration;
-  } else closed.push({ guid, seq: open.seq, left_at: left, duration_ms: duration });
-};
+const entryOf = ({ guid: _guid, ...entry }: JourneyTransitionedData): TimelineEntry => entry;
 
-/** Applies events (already in log order) inside the caller's transaction. */
+/**
+ * Applies events (already in log order) inside the caller's transaction: reads what the batch's journeys have
+ * (one statement per table), folds the batch in memory, writes one statement per table (per 1,000 rows).
+ */
 export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: LoggedEvent[]): Promise<void> => {
   const journeyEvents = events.filter((e) => e.streamId.startsWith(JOURNEY_STREAM_PREFIX));
   if (journeyEvents.length === 0) return;
@@ -54,35 +33,31 @@ export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: Logg
   const earlier = [...new Set(journeyEvents.map(guidOf))].filter((g) => !createdHere.has(g));
 
   const summaries = new Map<string, SummaryRow>();
-  const open = new Map<string, OpenTransition>();
+  const paths = new Map<string, PathRow>();
+  const transitions = planTransitions(stringifyJson);
   if (earlier.length > 0) {
-    for (const row of await trx.selectFrom('journey_summary').selectAll().where('guid', 'in', earlier).execute()) {
-      summaries.set(row.guid, row);
-    }
-    const lastRows = await trx
-      .selectFrom('journey_transitions')
-      .select(['guid', 'seq', 'entered_at'])
-      .distinctOn('guid')
-      .where('guid', 'in', earlier)
-      .orderBy('guid')
-      .orderBy('seq', 'desc')
-      .execute();
-    for (const r of lastRows) open.set(r.guid, { seq: r.seq, entered_at: r.entered_at, pending: null });
+    const [stored, lastSeqs, storedPaths] = await Promise.all([
+      trx.selectFrom('journey_summary').selectAll().where('guid', 'in', earlier).execute(),
+      trx.selectFrom('journey_transitions').select(['guid', (eb) => eb.fn.max('seq').as('seq')]).where('guid', 'in', earlier).groupBy('guid').execute(),
+      loadPaths(trx, earlier),
+    ]);
+    for (const row of stored) summaries.set(row.guid, row);
+    for (const r of lastSeqs) transitions.stored(r.guid, Number(r.seq));
+    for (const [guid, p] of storedPaths) paths.set(guid, p);
   }
 
   const trackingRows: TrackingEventRow[] = [];
-  const newTransitions: TransitionRow[] = [];
-  const closed: { guid: string; seq: number; left_at: Date; duration_ms: number }[] = [];
   const touched = new Set<string>();
 
   for (const e of journeyEvents) {
     const guid = guidOf(e);
     if (e.type === 'JourneyCreated') {
       const data = e.data as unknown as JourneyCreatedData;
-      summaries.set(guid, summaryFromCreated(data));
-      const first = initialTransition(data);
-      newTransitions.push(first);
-      open.set(guid, { seq: 0, entered_at: first.entered_at, pending: first });
+      const summary = summaryFromCreated(data);
+      summaries.set(guid, summary);
+      paths.set(guid, emptyPath(summary));
+      const initial = definitionOf(data.kind).initial;
+      transitions.created(guid, transitionRow(guid, { from: null, to: initial, at: journeyStart(data), cause_event_id: null, trigger: 'created', reason: null, metadata: null }, 0, stringifyJson));
       touched.add(guid);
       continue;
     }
@@ -90,26 +65,38 @@ export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: Logg
     if (!summary) throw new Error(`Event ${e.type} at ${e.position.globalPosition} precedes its journey's creation`);
     if (e.type === 'TrackingEventLogged') {
       const data = e.data as unknown as TrackingEvent;
-      const touch = isTouch(data, allStates(JOURNEY_KINDS[summary.kind as keyof typeof JOURNEY_KINDS]));
-      summaries.set(guid, applyTrackingEvent(summary, data, touch));
-      trackingRows.push(trackingEventRow(data, summary.kind, e.position.globalPosition));
+      const row = trackingEventRow(data, summary.kind, e.position.globalPosition, stringifyJson);
+      summaries.set(guid, applyTrackingEvent(summary, data));
+      trackingRows.push(row);
+      if (row.is_touch) {
+        let path = paths.get(guid);
+        if (!path) paths.set(guid, (path = emptyPath(summary)));
+        insertTouch(path, data.channel, new Date(data.occurred_at), data.event_id);
+      }
     } else if (e.type === 'JourneyTransitioned') {
-      const data = e.data as unknown as JourneyTransitionedData;
-      const previous = open.get(guid);
-      const seq = previous ? previous.seq + 1 : 0;
-      const row = transitionRow(data, seq);
-      if (previous) close(previous, row.entered_at, closed, guid);
-      newTransitions.push(row);
-      open.set(guid, { seq, entered_at: row.entered_at, pending: row });
-      summaries.set(guid, applyTransition(summary, data));
+      const entry = entryOf(e.data as unknown as JourneyTransitionedData);
+      const seq = transitions.append(guid, [entry]);
+      summaries.set(guid, applyTimeline(summary, seq, [entry]));
+    } else if (e.type === 'JourneyTimelineRevised') {
+      const data = e.data as unknown as JourneyTimelineRevisedData;
+      const seq = transitions.revise(guid, data.keep, data.transitions);
+      summaries.set(guid, applyTimeline(summary, seq, data.transitions));
     } else continue;
     touched.add(guid);
+  }
+
+  const summaryRows: SummaryRow[] = [];
+  const pathRows: PathRow[] = [];
+  for (const guid of touched) {
+    const path = paths.get(guid) ?? emptyPath(summaries.get(guid)!);
+    const summary = withTouches(summaries.get(guid)!, { channels: path.channels, times: path.touch_times });
+    summaryRows.push(summary);
+    pathRows.push(finishPath(path, summary));
   }
 
   for (const rows of chunks(trackingRows)) {
     await trx.insertInto('tracking_events').values(rows).onConflict((oc) => oc.columns(['guid', 'event_id']).doNothing()).execute();
   }
-  const summaryRows = [...touched].map((g) => summaries.get(g)!);
   for (const rows of chunks(summaryRows)) {
     await trx
       .insertInto('journey_summary')
@@ -122,14 +109,6 @@ export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: Logg
       )
       .execute();
   }
-  await projectJourneyPaths(trx, trackingRows, summaryRows, createdHere);
-  for (const rows of chunks(newTransitions)) await trx.insertInto('journey_transitions').values(rows).execute();
-  if (closed.length > 0) {
-    // One statement for every transition the batch closed, instead of one per row.
-    await sql`UPDATE journey_transitions AS t SET left_at = c.left_at, duration_ms = c.duration_ms
-      FROM unnest(${closed.map((c) => c.guid)}::text[], ${closed.map((c) => c.seq)}::int[],
-                  ${closed.map((c) => c.left_at)}::timestamptz[], ${closed.map((c) => c.duration_ms)}::bigint[])
-           AS c(guid, seq, left_at, duration_ms)
-     WHERE t.guid = c.guid AND t.seq = c.seq`.execute(trx);
-  }
+  await writePaths(trx, pathRows);
+  await transitions.write(trx);
 };

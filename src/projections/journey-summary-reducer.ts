@@ -1,22 +1,21 @@
-// Pure fold of a journey's stream events into its read-model rows, by event time (late events land in place).
+// Pure fold of a journey's stream events into its summary and tracking-event rows, by event time (arrival order never matters).
 import { directionOf } from '../domain/event-catalogue.ts';
 import { allStates } from '../domain/journey-definition.ts';
-import type { JourneyCreatedData, JourneyTransitionedData } from '../domain/journey-events.ts';
+import { journeyStart, type JourneyCreatedData, type TimelineEntry } from '../domain/journey-events.ts';
 import { JOURNEY_KINDS } from '../domain/journey-kinds.ts';
 import { isTouch, type TrackingEvent } from '../domain/tracking-event.ts';
 import type { Selectable, Insertable } from 'kysely';
-import type { JourneySummaryTable, JourneyTransitionsTable, TrackingEventsTable } from './schema.ts';
+import type { JourneySummaryTable, TrackingEventsTable } from './schema.ts';
 
 export type SummaryRow = Selectable<JourneySummaryTable>;
-export type TransitionRow = Insertable<JourneyTransitionsTable> & { seq: number; entered_at: Date; left_at: Date | null };
 export type TrackingEventRow = Insertable<TrackingEventsTable>;
 
-const t = (d: Date | null | undefined): number => (d ? d.getTime() : Number.NaN);
-const minDate = (a: Date | null, b: Date): Date => (a && a.getTime() <= b.getTime() ? a : b);
 const maxDate = (a: Date | null, b: Date): Date => (a && a.getTime() >= b.getTime() ? a : b);
 
+export const definitionOf = (kind: string) => JOURNEY_KINDS[kind as keyof typeof JOURNEY_KINDS];
+
 export const summaryFromCreated = (d: JourneyCreatedData): SummaryRow => {
-  const created = new Date(d.created_at);
+  const started = new Date(journeyStart(d));
   return {
     guid: d.guid,
     kind: d.kind,
@@ -28,39 +27,29 @@ export const summaryFromCreated = (d: JourneyCreatedData): SummaryRow => {
     risk_score: d.risk_event?.risk_score ?? null,
     failure_probability: d.risk_event?.failure_probability ?? null,
     risk_event_at: d.risk_event ? new Date(d.risk_event.timestamp) : null,
-    created_at: created,
+    created_at: started,
+    issued_at: new Date(d.created_at),
     first_contact: null,
     last_contact: null,
-    last_event_at: created,
+    last_event_at: started,
     total_touches: 0,
     total_events: 0,
     channels_used: [],
     current_state: JOURNEY_KINDS[d.kind].initial,
-    state_entered_at: created,
+    state_entered_at: started,
     converted_at: null,
+    converted_seq: null,
     conversion_channel: null,
     conversion_touch_at: null,
     last_touch_channel: null,
     appointment_id: null,
     revenue_realized: null,
+    appointment_key: null,
+    revenue_key: null,
   };
 };
 
-export const initialTransition = (d: JourneyCreatedData): TransitionRow => ({
-  guid: d.guid,
-  seq: 0,
-  from_state: null,
-  to_state: JOURNEY_KINDS[d.kind].initial,
-  entered_at: new Date(d.created_at),
-  left_at: null,
-  duration_ms: null,
-  trigger: 'created',
-  cause_event_id: null,
-  reason: null,
-  metadata: null,
-});
-
-export const trackingEventRow = (e: TrackingEvent, kind: string, globalPosition: bigint): TrackingEventRow => ({
+export const trackingEventRow = (e: TrackingEvent, kind: string, globalPosition: bigint, stringify: (v: unknown) => string): TrackingEventRow => ({
   guid: e.guid,
   event_id: e.event_id,
   event_type: e.event_type,
@@ -72,62 +61,87 @@ export const trackingEventRow = (e: TrackingEvent, kind: string, globalPosition:
   dealer_code: e.dealer_code,
   session_id: e.session_id,
   user_id: e.user_id,
-  details: JSON.stringify(e.details),
-  is_touch: isTouch(e, allStates(JOURNEY_KINDS[kind as keyof typeof JOURNEY_KINDS])),
+  details: stringify(e.details),
+  is_touch: isTouch(e, allStates(definitionOf(kind))),
   direction: directionOf(e.event_type, e.actor?.type),
   global_position: globalPosition.toString(),
 });
 
-const APPOINTMENT_TYPES = new Set(['PORTAL_SCHEDULE_APPOINTMENT', 'SCHEDULED']);
+const APPOINTMENT_TYPES = new Set(['PORTAL_SCHEDULE_APPOINTMENT', 'SCHEDULED', 'APPOINTMENT_CANCELLED']);
 
-export const applyTrackingEvent = (s: SummaryRow, e: TrackingEvent, touch: boolean): SummaryRow => {
-  const at = new Date(e.occurred_at);
-  const next: SummaryRow = { ...s, total_events: s.total_events + 1, last_event_at: maxDate(s.last_event_at, at) };
+/** Orders facts of one kind by event time, ties by event id: the latest one is the one that holds. */
+const factKey = (e: TrackingEvent) => `${new Date(e.occurred_at).toISOString()}|${e.event_id}`;
+
+/** Counts, and the latest appointment and revenue by event time; touches are derived from the path afterwards. */
+export const applyTrackingEvent = (s: SummaryRow, e: TrackingEvent): SummaryRow => {
+  const next: SummaryRow = { ...s, total_events: s.total_events + 1, last_event_at: maxDate(s.last_event_at, new Date(e.occurred_at)) };
   if (next.dealer_code === null && e.dealer_code) next.dealer_code = e.dealer_code;
-  if (APPOINTMENT_TYPES.has(e.event_type) && typeof e.details['appointment_id'] === 'string') {
-    next.appointment_id = e.details['appointment_id'];
+  const key = factKey(e);
+  if (APPOINTMENT_TYPES.has(e.event_type) && (s.appointment_key === null || key > s.appointment_key)) {
+    const id = e.details['appointment_id'];
+    // A cancellation that is the latest appointment fact leaves the journey without an appointment.
+    if (e.event_type === 'APPOINTMENT_CANCELLED' || typeof id === 'string') {
+      next.appointment_id = e.event_type === 'APPOINTMENT_CANCELLED' ? null : (id as string);
+      next.appointment_key = key;
+    }
   }
-  if (e.event_type === 'SERVICED' && typeof e.details['revenue'] === 'number') {
+  if (e.event_type === 'SERVICED' && typeof e.details['revenue'] === 'number' && (s.revenue_key === null || key > s.revenue_key)) {
     next.revenue_realized = e.details['revenue'].toFixed(2);
-  }
-  if (!touch) return next;
-  next.total_touches = s.total_touches + 1;
-  next.first_contact = minDate(s.first_contact, at);
-  if (!s.last_contact || at.getTime() >= s.last_contact.getTime()) next.last_touch_channel = e.channel;
-  next.last_contact = maxDate(s.last_contact, at);
-  if (!s.channels_used.includes(e.channel)) next.channels_used = [...s.channels_used, e.channel].sort();
-  // A touch that arrives after the conversion but happened before it may be the one that drove it.
-  if (s.converted_at && at.getTime() <= t(s.converted_at) && !(at.getTime() < t(s.conversion_touch_at))) {
-    next.conversion_channel = e.channel;
-    next.conversion_touch_at = at;
+    next.revenue_key = key;
   }
   return next;
 };
 
-export const applyTransition = (s: SummaryRow, d: JourneyTransitionedData): SummaryRow => {
-  const at = new Date(d.at);
-  const next: SummaryRow = { ...s, current_state: d.to, state_entered_at: at, last_event_at: maxDate(s.last_event_at, at) };
-  const conversionState = JOURNEY_KINDS[s.kind as keyof typeof JOURNEY_KINDS].conversionState;
-  if (d.to === conversionState && s.converted_at === null) {
-    next.converted_at = at;
-    if (s.last_contact && s.last_contact.getTime() <= at.getTime()) {
-      next.conversion_channel = s.last_touch_channel;
-      next.conversion_touch_at = s.last_contact;
+/** The summary after the journey's timeline changed: `seq` is the place of `entries[0]` (1 is the first move). */
+export const applyTimeline = (s: SummaryRow, seq: number, entries: readonly TimelineEntry[]): SummaryRow => {
+  const d = definitionOf(s.kind);
+  const next: SummaryRow = { ...s };
+  // Moves from `seq` on were replaced: a conversion among them is undone, one before them stands.
+  if (next.converted_seq !== null && next.converted_seq >= seq) {
+    next.converted_at = null;
+    next.converted_seq = null;
+  }
+  entries.forEach((t, i) => {
+    const at = new Date(t.at);
+    next.last_event_at = maxDate(next.last_event_at, at);
+    if (next.converted_seq === null && d.convertedStates.includes(t.to)) {
+      next.converted_at = at;
+      next.converted_seq = seq + i;
+    }
+  });
+  const last = entries.at(-1);
+  if (last) {
+    next.current_state = last.to;
+    next.state_entered_at = new Date(last.at);
+  } else if (seq <= 1) {
+    // Every move was undone: the journey stands in its initial state since its start.
+    next.current_state = d.initial;
+    next.state_entered_at = next.created_at;
+  }
+  return next;
+};
+
+/** The touch-derived fields, from the journey's touches sorted by event time. */
+export const withTouches = (s: SummaryRow, touches: { channels: readonly string[]; times: readonly Date[] }): SummaryRow => {
+  const n = touches.times.length;
+  const next: SummaryRow = {
+    ...s,
+    total_touches: n,
+    channels_used: [...new Set(touches.channels)].sort(),
+    first_contact: n > 0 ? touches.times[0]! : null,
+    last_contact: n > 0 ? touches.times[n - 1]! : null,
+    last_touch_channel: n > 0 ? touches.channels[n - 1]! : null,
+    conversion_channel: null,
+    conversion_touch_at: null,
+  };
+  if (s.converted_at) {
+    // The last touch at or before the conversion drove it.
+    let i = n - 1;
+    while (i >= 0 && touches.times[i]!.getTime() > s.converted_at.getTime()) i--;
+    if (i >= 0) {
+      next.conversion_channel = touches.channels[i]!;
+      next.conversion_touch_at = touches.times[i]!;
     }
   }
   return next;
 };
-
-export const transitionRow = (d: JourneyTransitionedData, seq: number): TransitionRow => ({
-  guid: d.guid,
-  seq,
-  from_state: d.from,
-  to_state: d.to,
-  entered_at: new Date(d.at),
-  left_at: null,
-  duration_ms: null,
-  trigger: d.trigger,
-  cause_event_id: d.cause_event_id,
-  reason: d.reason,
-  metadata: d.metadata ? JSON.stringify(d.metadata) : null,
-});

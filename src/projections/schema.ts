@@ -33,7 +33,10 @@ export interface JourneySummaryTable {
   risk_score: number | null;
   failure_probability: number | null;
   risk_event_at: Timestamp | null;
+  /** Event time at which the journey's clock started. */
   created_at: Timestamp;
+  /** When the GUID was issued (server time). */
+  issued_at: Timestamp;
   first_contact: Timestamp | null;
   last_contact: Timestamp | null;
   last_event_at: Timestamp;
@@ -43,11 +46,14 @@ export interface JourneySummaryTable {
   current_state: string;
   state_entered_at: Timestamp;
   converted_at: Timestamp | null;
+  converted_seq: number | null;
   conversion_channel: string | null;
   conversion_touch_at: Timestamp | null;
   last_touch_channel: string | null;
   appointment_id: string | null;
   revenue_realized: ColumnType<string | null, string | number | null, string | number | null>;
+  appointment_key: string | null;
+  revenue_key: string | null;
 }
 
 export interface JourneyTransitionsTable {

@@ -10,11 +10,11 @@ const A = '/api/v2/analytics';
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-/** The next Monday 09:00 UTC at least two days ahead: events after the journeys' creation, on known weekdays and hours. */
+/** A Monday 09:00 UTC more than 40 days ago: every event of the plan (a month of them) is in the past, on known weekdays and hours. */
 const mondayNine = () => {
-  const d = new Date(Date.now() + 2 * DAY);
+  const d = new Date(Date.now() - 40 * DAY);
   d.setUTCHours(9, 0, 0, 0);
-  while (d.getUTCDay() !== 1) d.setTime(d.getTime() + DAY);
+  while (d.getUTCDay() !== 1) d.setTime(d.getTime() - DAY);
   return d.getTime();
 };
 
@@ -22,8 +22,9 @@ type Step = [hours: number, event_type: string, channel: string, details?: Recor
 
 describe.each(storeTargets())('analytics API on $name', (target) => {
   let app: TestApp;
-  const startedAt = Date.now() - HOUR;
   const T0 = mondayNine();
+  // Each journey's risk event, where its clock starts: an hour before its first step.
+  const startedAt = T0 - HOUR;
   const iso = (ms: number) => new Date(ms).toISOString();
   const g: Record<string, string> = {};
 
@@ -87,7 +88,7 @@ describe.each(storeTargets())('analytics API on $name', (target) => {
   beforeAll(async () => {
     app = await startTestApp(target);
     for (const [name, { base, steps }] of Object.entries(plan)) {
-      const created = await app.post(`${T}/generate-guid`, riskBody());
+      const created = await app.post(`${T}/generate-guid`, riskBody({ risk_event: { component_code: 'BAT', severity: 'CRITICAL', risk_score: 87.5, timestamp: iso(startedAt) } }));
       expect(created.status).toBe(201);
       g[name] = created.body.guid;
       for (const [hours, event_type, channel, details] of steps) {

@@ -59,6 +59,6 @@ describe.each(storeTargets())('GUID issue on $name', (target) => {
     expect(await openConversation(issuer(), conversation(['DDDDDD'], `${prefix}-key`))).toEqual({ ...keyed, created: false });
     expect(await openConversation(issuer(), { ...conversation(['EEEEEE'], `${prefix}-key`), channel: 'SMS' })).toMatchObject({ ok: false, error: { code: 'idempotency_key_reused' } });
     const first = await store().eventStore.readStream(`journey-${prefix}-2024-12-07-CNV-WEB-DET001-AAAAAA`);
-    expect(first.events.map((e) => e.data)).toEqual([expect.objectContaining({ kind: 'conversation', channel: 'WEBVIEW', created_at: '2024-12-07T08:00:00.000Z' })]);
+    expect(first.events.map((e) => e.data)).toEqual([expect.objectContaining({ kind: 'conversation', channel: 'WEBVIEW', started_at: '2024-12-07T08:00:00.000Z', created_at: '2024-12-07T10:05:00.000Z' })]);
   });
 });

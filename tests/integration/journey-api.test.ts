@@ -136,7 +136,7 @@ describe.each(storeTargets())('journey API on $name', (target) => {
   describe('lifecycle', () => {
     it('moves state on implied and lifecycle events, never backward on a late event, and records every transition', async () => {
       const guid = await newJourney();
-      const t0 = Date.now();
+      const t0 = Date.now() - 2 * 3_600_000;
       const at = (min: number) => new Date(t0 + min * 60_000).toISOString();
       expect((await log(guid, { event_type: 'QUEUED', channel: 'SYSTEM', occurred_at: at(1) })).status).toBe(201);
       await log(guid, { event_type: 'SMS_SENT', channel: 'SMS', occurred_at: at(2), event_id: 'sms-1' });

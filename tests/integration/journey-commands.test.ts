@@ -49,7 +49,7 @@ describe.each(storeTargets())('journey commands on $name', (target) => {
     expect(await log(guid, event(guid, 'theirs-1', 'SMS_RECEIVED', 'SMS', '2024-12-07T12:00:00Z'))).toEqual({ ok: true, events: [] });
     const scheduled = await executeJourneyCommand(store(), guid, {
       type: 'RequestTransition',
-      data: { guid, to: 'SCHEDULED', at: '2024-12-07T13:00:00Z', reason: null, metadata: null },
+      data: { guid, to: 'SCHEDULED', at: '2024-12-07T13:00:00Z', reason: null, metadata: null, fact_id: 'request-1' },
     });
     expect(scheduled).toMatchObject({ ok: true, events: [{ type: 'JourneyTransitioned', data: { from: 'ENGAGED', to: 'SCHEDULED' } }] });
     expect(await log(guid, event(guid, 'mine-2', 'EMAIL_OPENED', 'EMAIL', '2024-12-07T14:00:00Z'))).toMatchObject({ ok: true });
@@ -69,12 +69,12 @@ describe.each(storeTargets())('journey commands on $name', (target) => {
     // Asking again for the state this process saw last is no harmless retry any more.
     const contacted = await executeJourneyCommand(store(), guid, {
       type: 'RequestTransition',
-      data: { guid, to: 'CONTACTED', at: '2024-12-07T13:00:00Z', reason: null, metadata: null },
+      data: { guid, to: 'CONTACTED', at: '2024-12-07T13:00:00Z', reason: null, metadata: null, fact_id: 'request-1' },
     });
     expect(contacted).toMatchObject({ ok: false, error: { code: 'invalid_transition', from: 'CLOSED', to: 'CONTACTED' } });
     const engaged = await executeJourneyCommand(store(), guid, {
       type: 'RequestTransition',
-      data: { guid, to: 'ENGAGED', at: '2024-12-07T13:00:00Z', reason: null, metadata: null },
+      data: { guid, to: 'ENGAGED', at: '2024-12-07T13:00:00Z', reason: null, metadata: null, fact_id: 'request-1' },
     });
     expect(engaged).toMatchObject({ ok: false, error: { code: 'invalid_transition', from: 'CLOSED', to: 'ENGAGED' } });
   });

@@ -22,7 +22,7 @@ const journeyIn = (d: JourneyDefinition, state: string): JourneyState => {
   return fold([created, { type: 'JourneyTransitioned', data: { guid: GUID, from: d.initial, to: state, at: iso(1), cause_event_id: null, trigger: 'explicit', reason: null, metadata: null } }]);
 };
 
-const request = (to: string) => ({ type: 'RequestTransition' as const, data: { guid: GUID, to, at: iso(5), reason: null, metadata: null } });
+const request = (to: string) => ({ type: 'RequestTransition' as const, data: { guid: GUID, to, at: iso(5), reason: null, metadata: null, fact_id: `request-${to}` } });
 
 const event = (event_type: string, min: number, details: Record<string, unknown> = {}, event_id = `${event_type}-${min}`): TrackingEvent => ({
   event_id,
@@ -92,10 +92,12 @@ describe('outreach rules', () => {
     expect(out.filter((e) => e.type === 'JourneyTransitioned').map((e) => e.data.to)).toEqual(['QUEUED', 'SCHEDULED']);
   });
 
-  it('stores a late or backward-implying event without moving the state', () => {
-    const s = journeyIn(outreach, 'ENGAGED'); // entered at minute 1
+  it('stores a late or backward-implying event without moving the current state', () => {
+    const s = journeyIn(outreach, 'ENGAGED'); // entered at minute 1 by an explicit request
+    // Late: it lands in the past (the timeline is revised), and the request made afterwards still holds.
     const late = logged(s, [event('SCHEDULED', 0)]);
-    expect(late.map((e) => e.type)).toEqual(['TrackingEventLogged']);
+    expect(late.map((e) => e.type)).toEqual(['TrackingEventLogged', 'JourneyTimelineRevised']);
+    expect(late.reduce(evolve, s).state).toBe('ENGAGED');
     const backward = logged(s, [event('EMAIL_SENT', 10)]);
     expect(backward.map((e) => e.type)).toEqual(['TrackingEventLogged']);
   });

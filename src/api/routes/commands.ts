@@ -5,11 +5,11 @@ import type { TrackingEvent } from '../../domain/tracking-event.ts';
 import { executeJourneyCommand } from '../../eventstore/journey-commands.ts';
 import { issueGuid, openConversation, type GuidOutcome } from '../../eventstore/guid-issuer.ts';
 import type { AppDeps } from '../deps.ts';
+import { invalid } from '../json-body.ts';
 import { ProblemError, type Violation } from '../problems.ts';
-import { batchBody, conversationBody, generateGuidBody, parseLogEvent, toViolations, transitionBody, type LogEventInput } from '../schemas.ts';
+import { batchBody, parseConversation, parseGenerateGuid, parseLogEvent, toViolations, transitionBody, type LogEventInput, type TimeBounds } from '../schemas.ts';
 
-const invalid = (violations: Violation[]) =>
-  new ProblemError('validation_failed', `${violations.length} violation(s): ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, { violations });
+export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
 const bodyOf = (req: Request): unknown => {
   if (!req.is('application/json')) throw new ProblemError('unsupported_media_type', 'Send the body as application/json');
@@ -25,6 +25,7 @@ type EventResult =
 export const commandRoutes = (deps: AppDeps): Router => {
   const router = Router();
   const now = deps.clock ?? (() => new Date());
+  const bounds = (): TimeBounds => ({ now: now(), maxFutureSkewMs: deps.config.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS });
 
   const toTrackingEvent = (e: LogEventInput, receivedAt: string): TrackingEvent => ({
     event_id: e.event_id ?? randomUUID(),
@@ -60,7 +61,10 @@ export const commandRoutes = (deps: AppDeps): Router => {
   };
 
   const answerIssued = (res: Response, outcome: GuidOutcome) => {
-    if (!outcome.ok) throw new ProblemError(outcome.error.code, outcome.error.message);
+    if (!outcome.ok) {
+      const { code, message } = outcome.error;
+      throw new ProblemError(code, message, code === 'risk_event_conflict' ? { guid: outcome.error.guid } : {});
+    }
     deps.projections.nudge();
     res.status(outcome.created ? 201 : 200).json({
       guid: outcome.guid,
@@ -69,10 +73,10 @@ export const commandRoutes = (deps: AppDeps): Router => {
   };
 
   router.post('/generate-guid', async (req, res) => {
-    const parsed = generateGuidBody.safeParse(bodyOf(req));
-    if (!parsed.success) throw invalid(toViolations(parsed.error));
+    const parsed = parseGenerateGuid(bodyOf(req), bounds());
+    if (!parsed.ok) throw invalid(parsed.violations);
     const idempotencyKey = idempotencyKeyOf(req);
-    const { vin, dealer_code, customer_id, risk_event } = parsed.data;
+    const { vin, dealer_code, customer_id, risk_event } = parsed.value;
     answerIssued(
       res,
       await issueGuid(deps.store, { prefix: deps.config.guidPrefix, vin, dealer_code, customer_id: customer_id ?? null, risk_event, idempotencyKey, now: now() }),
@@ -80,10 +84,10 @@ export const commandRoutes = (deps: AppDeps): Router => {
   });
 
   router.post('/conversations', async (req, res) => {
-    const parsed = conversationBody.safeParse(bodyOf(req));
-    if (!parsed.success) throw invalid(toViolations(parsed.error));
+    const parsed = parseConversation(bodyOf(req), bounds());
+    if (!parsed.ok) throw invalid(parsed.violations);
     const idempotencyKey = idempotencyKeyOf(req);
-    const { channel, dealer_code, customer_id, started_at } = parsed.data;
+    const { channel, dealer_code, customer_id, started_at } = parsed.value;
     answerIssued(
       res,
       await openConversation(deps.store, {
@@ -99,9 +103,10 @@ export const commandRoutes = (deps: AppDeps): Router => {
   });
 
   router.post('/log-event', async (req, res) => {
-    const parsed = parseLogEvent(bodyOf(req));
+    const b = bounds();
+    const parsed = parseLogEvent(bodyOf(req), b);
     if (!parsed.ok) throw invalid(parsed.violations);
-    const event = toTrackingEvent(parsed.value, now().toISOString());
+    const event = toTrackingEvent(parsed.value, b.now.toISOString());
     const [result] = await logForJourney(event.guid, [event]);
     deps.projections.nudge();
     if (result!.status === 404) throw new ProblemError('unknown_guid', `No journey with GUID ${event.guid}`);
@@ -112,11 +117,12 @@ export const commandRoutes = (deps: AppDeps): Router => {
   router.post('/events', async (req, res) => {
     const parsed = batchBody.safeParse(bodyOf(req));
     if (!parsed.success) throw invalid(toViolations(parsed.error));
-    const receivedAt = now().toISOString();
+    const b = bounds();
+    const receivedAt = b.now.toISOString();
     const results: EventResult[] = new Array(parsed.data.events.length);
     const byGuid = new Map<string, { index: number; event: TrackingEvent }[]>();
     parsed.data.events.forEach((raw, index) => {
-      const p = parseLogEvent(raw, ['events', index]);
+      const p = parseLogEvent(raw, b, ['events', index]);
       if (!p.ok) {
         results[index] = { status: 400, violations: p.violations };
         return;
@@ -152,7 +158,7 @@ export const commandRoutes = (deps: AppDeps): Router => {
     if (!parsed.success) throw invalid(toViolations(parsed.error));
     const outcome = await executeJourneyCommand(deps.store, guid, {
       type: 'RequestTransition',
-      data: { guid, to: parsed.data.to_state, at: now().toISOString(), reason: parsed.data.reason ?? null, metadata: parsed.data.metadata ?? null },
+      data: { guid, to: parsed.data.to_state, at: now().toISOString(), reason: parsed.data.reason ?? null, metadata: parsed.data.metadata ?? null, fact_id: randomUUID() },
     });
     if (!outcome.ok) {
       const { code, message } = outcome.error;

@@ -31,7 +31,8 @@ const ALIASES: Record<string, ModelName> = { data_driven: 'markov' };
 /** Canonical model name for a user-supplied one (`data_driven` is `markov`), or undefined if unknown. */
 export function resolveModelName(name: string): ModelName | undefined {
   const trimmed = name.trim();
-  return ALIASES[trimmed] ?? MODEL_NAMES.find((m) => m === trimmed);
+  // Own keys only: "constructor" is no model alias.
+  return (Object.hasOwn(ALIASES, trimmed) ? ALIASES[trimmed] : undefined) ?? MODEL_NAMES.find((m) => m === trimmed);
 }
 
 export interface RunModelsOptions {

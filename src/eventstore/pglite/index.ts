@@ -5,6 +5,7 @@ import pg from 'pg';
 import { createPostgresAtomicAppend } from '../postgres/postgres-atomic-append.ts';
 import { createPostgresEventStore } from '../postgres/postgres-event-store.ts';
 import { createPostgresGlobalLog } from '../postgres/postgres-global-log.ts';
+import { losslessJsonTypes } from '../lossless-json.ts';
 import { PreparingClient } from '../postgres/preparing-client.ts';
 import type { OpenedStore } from '../store.ts';
 import { lockDataDir } from './data-dir-lock.ts';
@@ -28,7 +29,7 @@ export const openPgliteStore = async ({ dataDir, command }: PgliteStoreOptions):
     throw new Error(`Cannot open the embedded store in ${dataDir}: ${(error as Error).message}`, { cause: error });
   }
   // One connection, never closed when idle: PGlite is a single session.
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 1, idleTimeoutMillis: 0, Client: PreparingClient });
+  const pool = new pg.Pool({ connectionString: server.connectionString, max: 1, idleTimeoutMillis: 0, Client: PreparingClient, types: losslessJsonTypes });
   pool.on('error', () => {});
   const close = async () => {
     await pool.end();

@@ -1,6 +1,7 @@
 // Several streams in one transaction on Emmett's PostgreSQL schema: one round trip and one durable commit.
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { stringifyJson } from '../lossless-json.ts';
 import type { AppendAtomically, StreamAppend } from '../store.ts';
 
 const STALE = 'TL409';
@@ -40,7 +41,7 @@ const streamTypeOf = (streamName: string) => {
 };
 
 const toJson = (appends: StreamAppend[]) =>
-  JSON.stringify(
+  stringifyJson(
     appends.map((a) => ({
       stream: a.streamName,
       stream_type: streamTypeOf(a.streamName),
