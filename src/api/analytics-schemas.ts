@@ -4,7 +4,7 @@ import { MODEL_NAMES, resolveModelName, type ModelName } from '../domain/attribu
 import { allStates } from '../domain/journey-definition.ts';
 import { outreach } from '../domain/journey-kinds.ts';
 import { ProblemError } from './problems.ts';
-import { toViolations } from './schemas.ts';
+import { toViolations } from '../domain/violation.ts';
 
 const isoDate = z.iso.date();
 const isoDateTime = z.iso.datetime({ offset: true });

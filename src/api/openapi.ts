@@ -1,7 +1,8 @@
 // The OpenAPI 3.1 document of the HTTP API; request schemas come from the same zod schemas the routes use.
 import { z } from 'zod';
 import { PROBLEM_TYPES, problemTypeUri } from './problems.ts';
-import { batchBody, conversationBody, generateGuidBody, listJourneysQuery, transitionBody } from './schemas.ts';
+import { batchBody, conversationBody, generateGuidBody, transitionBody } from '../domain/journey-requests.ts';
+import { listJourneysQuery } from './schemas.ts';
 import { analyticsPaths } from './openapi-analytics.ts';
 import { CHANNELS, ACTOR_TYPES } from '../domain/channels.ts';
 

@@ -11,6 +11,7 @@ export const PROBLEM_TYPES = {
   invalid_transition: { status: 409, title: 'The lifecycle forbids this transition' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
   risk_event_conflict: { status: 409, title: 'This risk event already has a journey, opened with other details' },
+  guid_taken: { status: 409, title: 'This GUID belongs to another journey' },
   payload_too_large: { status: 413, title: 'The body is larger than the limit' },
   unsupported_media_type: { status: 415, title: 'The body must be application/json' },
   projection_lagging: { status: 503, title: 'The read models have not caught up yet' },
@@ -20,10 +21,7 @@ export const PROBLEM_TYPES = {
 
 export type ProblemCode = keyof typeof PROBLEM_TYPES;
 
-export interface Violation {
-  path: string;
-  message: string;
-}
+export type { Violation } from '../domain/violation.ts';
 
 export const problemTypeUri = (code: ProblemCode) => `https://threadline.dev/problems/${code.replaceAll('_', '-')}`;
 

@@ -1,5 +1,5 @@
-// The `threadline` command: serve, rebuild, export, demo, attribution.
-import { createWriteStream } from 'node:fs';
+// The `threadline` command: serve, rebuild, import, export, demo, attribution.
+import { createWriteStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
 import { streamAudit } from '../api/audit-stream.ts';
@@ -10,6 +10,7 @@ import { rebuildReadModels } from '../projections/rebuild.ts';
 import { openRuntime } from '../runtime.ts';
 import { attributionCommand } from './attribution-command.ts';
 import { createDemoJourneys } from './demo-command.ts';
+import { runImport, summarise, writeReport } from './import-command.ts';
 import { progressBar } from './progress.ts';
 import { serve } from './serve.ts';
 
@@ -18,6 +19,9 @@ const USAGE = `Usage: threadline <command> [options]
 Commands:
   serve                         run the HTTP API and the projections (what npm start runs)
   rebuild                       drop every read model and replay the log from position 0
+  import --file FILE.ndjson [--dry-run] [--report FILE]
+                                load history: journeys (generate-guid or conversation bodies, with the GUID
+                                they already have) and events (log-event bodies); idempotent; see docs/import.md
   export [--guid G] [--from T] [--to T] [--out FILE]
                                 write raw events in log order as NDJSON (stdout by default)
   demo --journeys N [--seed S] [--concurrency C]
@@ -37,6 +41,15 @@ const withRuntime = async <T>(command: string, fn: (rt: Awaited<ReturnType<typeo
   } finally {
     await rt.close();
   }
+};
+
+/** Projects what a command wrote, with a progress bar, so that the read models answer for it at once. */
+const catchUpProjections = async (rt: Awaited<ReturnType<typeof openRuntime>>) => {
+  const { rows } = await rt.store.pool.query<{ n: bigint }>('SELECT count(*) AS n FROM emt_messages WHERE is_archived = FALSE');
+  const behind = Number(rows[0]?.n ?? 0) - Number((await readCheckpoint(rt.db, 'journeys'))?.eventsProcessed ?? 0);
+  const bar = progressBar('projecting');
+  await rt.runner.catchUp((n) => bar(n, Math.max(n, behind)));
+  await rt.maintenance?.analyze();
 };
 
 const commands: Record<string, (args: string[]) => Promise<number>> = {
@@ -77,6 +90,20 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     });
   },
 
+  async import(args) {
+    const { values } = parseArgs({ args, options: { file: { type: 'string' }, 'dry-run': { type: 'boolean', default: false }, report: { type: 'string' } } });
+    if (!values.file) throw new UsageError('--file: the NDJSON file to import');
+    if (!existsSync(values.file)) throw new UsageError(`--file: no such file: ${values.file}`);
+    return withRuntime('threadline import', async (rt, config) => {
+      const report = await runImport(rt.store, { file: values.file!, dryRun: values['dry-run'], prefix: config.guidPrefix, maxFutureSkewMs: config.maxFutureSkewMs });
+      if (!report.dry_run) await catchUpProjections(rt);
+      process.stderr.write(`${summarise(report)}\n`);
+      writeReport(report, values.report);
+      // A rejected line is reported, never fatal; the exit status tells a script that some were.
+      return report.rejected > 0 ? 1 : 0;
+    });
+  },
+
   async demo(args) {
     const { values } = parseArgs({ args, options: { journeys: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '8' } } });
     const journeys = Number(values.journeys);
@@ -87,11 +114,7 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency: a positive integer');
     return withRuntime('threadline demo', async (rt, config) => {
       await createDemoJourneys(rt.store, { journeys, seed, concurrency, prefix: config.guidPrefix, onProgress: progressBar('demo journeys') });
-      const { rows } = await rt.store.pool.query<{ n: bigint }>('SELECT count(*) AS n FROM emt_messages WHERE is_archived = FALSE');
-      const behind = Number(rows[0]?.n ?? 0) - Number((await readCheckpoint(rt.db, 'journeys'))?.eventsProcessed ?? 0);
-      const bar = progressBar('projecting');
-      await rt.runner.catchUp((n) => bar(n, Math.max(n, behind)));
-      await rt.maintenance?.analyze();
+      await catchUpProjections(rt);
       process.stderr.write(`created ${journeys} demo journeys\n`);
       return 0;
     });

@@ -15,6 +15,8 @@ interface IssueRequest {
   now: Date;
   /** The 6 hex characters; a CSPRNG unless a test needs collisions. */
   randomHex?: () => string;
+  /** A GUID the journey already has (migrating another system's history): kept instead of drawing one. */
+  guid?: string | null;
 }
 
 /** An outreach journey for a risk event. */
@@ -32,7 +34,13 @@ export interface ConversationRequest extends IssueRequest {
 
 export type GuidOutcome =
   | { ok: true; guid: string; created: boolean }
-  | { ok: false; error: { code: 'idempotency_key_reused'; message: string } | { code: 'risk_event_conflict'; message: string; guid: string } };
+  | {
+      ok: false;
+      error:
+        | { code: 'idempotency_key_reused'; message: string }
+        | { code: 'risk_event_conflict'; message: string; guid: string }
+        | { code: 'guid_taken'; message: string };
+    };
 
 type GuidReserved = { type: 'GuidReserved'; data: { guid: string; fingerprint: string } };
 
@@ -58,6 +66,8 @@ const naturalKeyOf = (d: JourneyCreatedData): string | null =>
 /** How one new journey is issued, whatever its kind. */
 interface Opening {
   newGuid(): string;
+  /** The request names its GUID: never draw another. */
+  fixed: boolean;
   /** The journey's first event's data for a GUID. */
   created(guid: string): JourneyCreatedData;
   fingerprint: string;
@@ -87,7 +97,9 @@ const outreachOpening = (r: GuidRequest): Opening => {
   const fingerprint = outreachFingerprint(data(''));
   const naturalKey = riskEventKey(r.vin, r.risk_event.component_code, r.risk_event.timestamp);
   return {
+    fixed: Boolean(r.guid),
     newGuid: () =>
+      r.guid ??
       formatGuid({
         prefix: r.prefix,
         date: utcDate(r.risk_event.timestamp),
@@ -122,7 +134,9 @@ const conversationOpening = (r: ConversationRequest): Opening => {
     request_fingerprint: fingerprint,
   });
   return {
+    fixed: Boolean(r.guid),
     newGuid: () =>
+      r.guid ??
       formatGuid({
         prefix: r.prefix,
         date: utcDate(startedAt),
@@ -226,6 +240,11 @@ const issueStreamByStream = async (store: EventStore, o: Opening, candidate: str
   // The first request for a natural key (or else an Idempotency-Key) reserves a GUID for it; a repeat (or a
   // concurrent twin) gets that one.
   const anchor = o.naturalKeyStream ?? o.keyStream;
+  const taken = (guid: string): GuidOutcome => ({ ok: false, error: { code: 'guid_taken', message: `GUID ${guid} belongs to another journey` } });
+  if (!anchor && o.fixed) {
+    const journey = await ensureJourney(store, candidate, o);
+    return journey === 'created' || journey === 'existed' ? { ok: true, guid: candidate, created: journey === 'created' } : taken(candidate);
+  }
   if (!anchor) {
     for (let attempt = 0, guid = candidate; attempt < MAX_COLLISIONS; attempt++, guid = o.newGuid()) {
       // Without a key there is no retry to recognise: a journey already there is another's, whatever it holds.
@@ -238,7 +257,11 @@ const issueStreamByStream = async (store: EventStore, o: Opening, candidate: str
     ? { guid: held.reserved.guid, version: held.version }
     : await reserve(store, anchor, { guid: candidate, fingerprint: o.fingerprint }, MUST_NOT_EXIST);
   for (let attempt = 0; attempt < MAX_COLLISIONS; attempt++) {
+    if (o.fixed && reservation.guid !== candidate) {
+      return { ok: false, error: { code: 'risk_event_conflict', message: `This risk event (VIN, component, timestamp) already has journey ${reservation.guid}`, guid: reservation.guid } };
+    }
     const journey = await ensureJourney(store, reservation.guid, o);
+    if (journey === 'taken' && o.fixed) return taken(candidate);
     if (journey === 'conflict') {
       return {
         ok: false,

@@ -52,7 +52,8 @@ export const scanJson = (text: string): JsonScan => {
       const token = text.slice(i, j);
       if (integer && /^-?\d+$/.test(token) && isUnsafeInteger(token)) {
         out ??= [];
-        out.push(text.slice(copied, i), `"${MARK}${token}"`);
+        // The mark as JSON text (an escaped NUL): JSON.parse turns it back into MARK.
+        out.push(text.slice(copied, i), `"\\u0000tl-int:${token}"`);
         copied = j;
       }
       i = j - 1;

@@ -7,7 +7,8 @@ import { issueGuid, openConversation, type GuidOutcome } from '../../eventstore/
 import type { AppDeps } from '../deps.ts';
 import { invalid } from '../json-body.ts';
 import { ProblemError, type Violation } from '../problems.ts';
-import { batchBody, parseConversation, parseGenerateGuid, parseLogEvent, toViolations, transitionBody, type LogEventInput, type TimeBounds } from '../schemas.ts';
+import { batchBody, parseConversation, parseGenerateGuid, parseLogEvent, toTrackingEvent as trackingEventOf, transitionBody, type LogEventInput, type TimeBounds } from '../../domain/journey-requests.ts';
+import { toViolations } from '../../domain/violation.ts';
 
 export const DEFAULT_MAX_FUTURE_SKEW_MS = 5 * 60_000;
 
@@ -27,19 +28,7 @@ export const commandRoutes = (deps: AppDeps): Router => {
   const now = deps.clock ?? (() => new Date());
   const bounds = (): TimeBounds => ({ now: now(), maxFutureSkewMs: deps.config.maxFutureSkewMs ?? DEFAULT_MAX_FUTURE_SKEW_MS });
 
-  const toTrackingEvent = (e: LogEventInput, receivedAt: string): TrackingEvent => ({
-    event_id: e.event_id ?? randomUUID(),
-    guid: e.guid,
-    event_type: e.event_type,
-    channel: e.channel,
-    occurred_at: e.occurred_at ? new Date(e.occurred_at).toISOString() : receivedAt,
-    received_at: receivedAt,
-    actor: e.actor ? { type: e.actor.type, ...(e.actor.id ? { id: e.actor.id } : {}) } : null,
-    dealer_code: e.dealer_code ?? null,
-    session_id: e.session_id ?? null,
-    user_id: e.user_id ?? null,
-    details: e.details ?? {},
-  });
+  const toTrackingEvent = (e: LogEventInput, receivedAt: string): TrackingEvent => trackingEventOf(e, receivedAt, randomUUID);
 
   /** Logs one journey's events in one append; answers per event. */
   const logForJourney = async (guid: string, events: TrackingEvent[]): Promise<EventResult[]> => {

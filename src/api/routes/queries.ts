@@ -9,7 +9,8 @@ import { getJourneyRows, listJourneys, summaryJson } from '../../projections/jou
 import { streamAudit } from '../audit-stream.ts';
 import type { AppDeps } from '../deps.ts';
 import { ProblemError } from '../problems.ts';
-import { auditQuery, listJourneysQuery, toViolations } from '../schemas.ts';
+import { toViolations } from '../../domain/violation.ts';
+import { auditQuery, listJourneysQuery } from '../schemas.ts';
 
 const encodeCursor = (c: { created_at: string; guid: string }) => Buffer.from(JSON.stringify(c)).toString('base64url');
 const decodeCursor = (s: string): { created_at: string; guid: string } => {
