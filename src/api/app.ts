@@ -2,6 +2,7 @@
 import { isExpectedVersionConflictError } from '@event-driven-io/emmett';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { stringifyJson } from '../eventstore/lossless-json.ts';
+import { countQuarantine } from '../projections/quarantine.ts';
 import type { AppDeps } from './deps.ts';
 import { jsonBody } from './json-body.ts';
 import { openApiDocument } from './openapi.ts';
@@ -9,6 +10,7 @@ import { ProblemError, sendProblem } from './problems.ts';
 import { analyticsRoutes, MOUNT_PATH as ANALYTICS_PATH } from './routes/analytics.ts';
 import { attributionRoutes } from './routes/attribution.ts';
 import { commandRoutes } from './routes/commands.ts';
+import { adminRoutes, MOUNT_PATH as ADMIN_PATH } from './routes/admin.ts';
 import { queryRoutes } from './routes/queries.ts';
 
 /**
@@ -48,9 +50,16 @@ export const buildApp = (deps: AppDeps): express.Express => {
     next();
   });
 
-  app.get('/healthz', (_req, res) => {
+  app.get('/healthz', async (_req, res) => {
     const ready = deps.isReady?.() ?? true;
-    res.status(ready ? 200 : 503).json({ status: ready ? 'ok' : 'starting', store: deps.store.kind });
+    const { name, failing } = deps.projections.status();
+    // The API stays up while a projection fails (commands still store); the body says what is degraded.
+    const quarantined = ready ? await countQuarantine(deps.db).then((c) => c[name] ?? 0, () => null) : null;
+    res.status(ready ? 200 : 503).json({
+      status: ready ? 'ok' : 'starting',
+      store: deps.store.kind,
+      projections: { [name]: { state: failing ? 'failing' : 'running', ...(failing ? { failing } : {}), quarantined } },
+    });
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
@@ -63,6 +72,7 @@ export const buildApp = (deps: AppDeps): express.Express => {
   api.use(attributionRoutes(deps));
   app.use('/api/v2/tracking', api);
   app.use(ANALYTICS_PATH, analyticsRoutes(deps));
+  app.use(ADMIN_PATH, adminRoutes(deps));
 
   app.use((req, res) => sendProblem(res, 'not_found', `No route for ${req.method} ${req.path}`));
 

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { OpenedStore } from '../eventstore/store.ts';
 import type { ReadModels } from '../projections/schema.ts';
+import type { ProjectionStatus } from '../workers/projection-runner.ts';
 
 export interface AppDeps {
   store: OpenedStore;
@@ -10,6 +11,7 @@ export interface AppDeps {
   projections: {
     waitForStream(streamId: string, timeoutMs: number): Promise<boolean>;
     nudge(): void;
+    status(): ProjectionStatus;
   };
   config: {
     guidPrefix: string;

@@ -2,11 +2,14 @@
 import { z } from 'zod';
 import { PROBLEM_TYPES, problemTypeUri } from './problems.ts';
 import { batchBody, conversationBody, generateGuidBody, transitionBody } from '../domain/journey-requests.ts';
-import { listJourneysQuery } from './schemas.ts';
+import { journeyQuery, listJourneysQuery } from './schemas.ts';
 import { analyticsPaths } from './openapi-analytics.ts';
 import { CHANNELS, ACTOR_TYPES } from '../domain/channels.ts';
 
 const json = (schema: z.ZodType) => z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
+
+/** Each property of a query-string schema as a query parameter. */
+const queryParameters = (schema: z.ZodType) => Object.entries((json(schema) as { properties: Record<string, object> }).properties).map(([name, s]) => ({ name, in: 'query', schema: s }));
 
 const problem = { $ref: '#/components/schemas/Problem' };
 const problemResponse = (description: string) => ({ description, content: { 'application/problem+json': { schema: problem } } });
@@ -42,6 +45,7 @@ const opening = (summary: string, body: z.ZodType, created: string, repeated: st
     '400': problemResponse('Validation failed or malformed JSON'),
     '413': problemResponse('Body too large'),
     '415': problemResponse('Not JSON'),
+    '409': problemResponse('The same risk event already has a journey, opened with other details (risk_event_conflict, with its guid)'),
     '422': problemResponse('Idempotency-Key reused with another body'),
   },
 });
@@ -50,7 +54,12 @@ export const openApiDocument = {
   openapi: '3.1.0',
   info: { title: 'Threadline', version: '0.1.0', description: 'Cross-channel journey tracking: command and query API.' },
   paths: {
-    '/healthz': { get: { summary: 'Liveness and readiness', responses: { '200': ok('Ready'), '503': ok('Starting or stopping') } } },
+    '/healthz': {
+      get: {
+        summary: 'Liveness and readiness, with each projection\'s state (running or failing, with the error and the next retry) and its quarantined events',
+        responses: { '200': ok('Ready'), '503': ok('Starting or stopping') },
+      },
+    },
     '/openapi.json': { get: { summary: 'This document', responses: { '200': ok('OpenAPI document') } } },
     '/api/v2/tracking/generate-guid': {
       post: opening('Create an outreach journey for a risk event and return its GUID', generateGuidBody, 'Journey created', 'The same risk event or Idempotency-Key again: the same GUID'),
@@ -93,9 +102,15 @@ export const openApiDocument = {
     },
     '/api/v2/tracking/journey/{guid}': {
       get: {
-        summary: 'A journey: events, summary, transitions and analytics (reflects every acknowledged event)',
-        parameters: [guidParam],
-        responses: { '200': ok('The journey'), '404': problemResponse('Unknown GUID'), '503': problemResponse('Read models lagging') },
+        summary:
+          'A journey in one snapshot: a page of its events (events_page.next_cursor for the next), its summary, transitions and analytics over all of them, and whether it is degraded (an event quarantined); reflects every acknowledged event',
+        parameters: [guidParam, ...queryParameters(journeyQuery)],
+        responses: {
+          '200': ok('The journey'),
+          '400': problemResponse('Bad events_limit, events_cursor or events_order'),
+          '404': problemResponse('Unknown GUID'),
+          '503': problemResponse('Read models lagging (Retry-After)'),
+        },
       },
     },
     '/api/v2/tracking/journey/{guid}/audit': {
@@ -108,11 +123,17 @@ export const openApiDocument = {
     '/api/v2/tracking/journeys': {
       get: {
         summary: 'Journey summaries, newest first, cursor-paginated',
-        parameters: Object.entries((json(listJourneysQuery) as { properties: Record<string, object> }).properties).map(([name, schema]) => ({ name, in: 'query', schema })),
+        parameters: queryParameters(listJourneysQuery),
         responses: { '200': ok('{journeys, next_cursor}'), '400': problemResponse('Validation failed') },
       },
     },
     ...analyticsPaths,
+    '/api/v2/admin/quarantine': {
+      get: {
+        summary: 'Events a projection could not apply (set aside with their error); `threadline rebuild` tries them again',
+        responses: { '200': ok('{quarantined: [{projection, stream_id, stream_position, global_position, event_type, error, quarantined_at}]}') },
+      },
+    },
   },
   components: {
     schemas: {

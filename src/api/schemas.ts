@@ -13,3 +13,10 @@ export const listJourneysQuery = z.strictObject({
 });
 
 export const auditQuery = z.strictObject({ from: isoTime.optional(), to: isoTime.optional() });
+
+/** A page of one journey's events; the summary and analytics always describe the whole journey. */
+export const journeyQuery = z.strictObject({
+  events_limit: z.coerce.number().int().min(1).max(1000).default(300),
+  events_cursor: z.string().max(500).optional(),
+  events_order: z.enum(['asc', 'desc']).default('asc'),
+});

@@ -20,6 +20,9 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     isReady: () => ready,
   });
   const server = app.listen(config.port, config.host);
+  // A client that trickles its headers or body cannot hold a connection (and a stopping process) for ever.
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 30_000;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);
@@ -32,11 +35,17 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     if (stopping) return;
     stopping = true;
     ready = false;
-    logger.info({ signal }, 'draining in-flight requests');
-    // close() stops accepting and resolves when in-flight requests are answered; idle keep-alives are closed.
+    logger.info({ signal, grace_ms: config.shutdownGraceMs }, 'draining in-flight requests');
+    // close() stops accepting and resolves when in-flight requests are answered; idle keep-alives are closed. A
+    // client that keeps its connection busy past the grace has it closed under it.
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
+    const deadline = setTimeout(() => {
+      logger.warn({ grace_ms: config.shutdownGraceMs }, 'grace over: closing the connections still open');
+      server.closeAllConnections();
+    }, config.shutdownGraceMs);
     await closed;
+    clearTimeout(deadline);
     await rt.close();
     logger.info('stopped');
     process.exit(0);

@@ -32,6 +32,9 @@ export interface JourneyAnalytics {
 
 const seconds = (ms: number) => Math.round(ms) / 1000;
 
+/** Response-time pairs listed per journey (all of them are counted). */
+export const MAX_SAMPLES = 100;
+
 const median = (xs: number[]): number | null => {
   if (xs.length === 0) return null;
   const s = [...xs].sort((a, b) => a - b);
@@ -82,7 +85,8 @@ export const journeyAnalytics = (
       count: rts.length,
       average_seconds: rts.length ? rts.reduce((a, b) => a + b, 0) / rts.length : null,
       median_seconds: median(rts),
-      samples,
+      // The figures cover every pair; the list stops at the first MAX_SAMPLES (a chatty bot has thousands).
+      samples: samples.slice(0, MAX_SAMPLES),
     },
     time_in_state: timeInState,
     as_of: asOf.toISOString(),

@@ -26,6 +26,7 @@ export interface LoggedEvent {
 export interface ReadLogOptions {
   after: LogPosition | null;
   limit: number;
+  /** Only this stream's events; unless `stable`, in the stream's own order (its positions), after `after`'s position in it. */
   streamId?: string | undefined;
   /** Only events recorded at or after / before this instant (for exports by time range). */
   recordedFrom?: Date | undefined;

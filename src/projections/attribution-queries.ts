@@ -1,8 +1,8 @@
 // Reads journey_paths for attribution and conversion prediction (outreach journeys: conversion is SCHEDULED).
-import { sql, type ExpressionBuilder, type Kysely, type Selectable } from 'kysely';
+import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { AttributionInput, JourneyPath, PathGroup } from '../domain/journey-attribution.ts';
 import { analyticRead } from './read-model-db.ts';
-import type { JourneyPathsTable, JourneySummaryTable, ReadModels } from './schema.ts';
+import type { JourneyPathsTable, JourneySummaryTable, ReadModels, Touch } from './schema.ts';
 
 const KIND = 'outreach';
 
@@ -12,25 +12,18 @@ export interface Window {
 }
 
 /** A journey_paths row as read, or as the projection is about to write it. */
-type PathRow = Pick<Selectable<JourneyPathsTable>, 'guid' | 'channels' | 'touch_times'> & {
+type PathRow = { guid: string; touches: readonly Touch[] } & {
   converted_at?: Date | string | null;
   value?: string | number | null;
 };
 
 export const toJourneyPath = (r: PathRow): JourneyPath => ({
   guid: r.guid,
-  channels: r.channels,
-  times: r.touch_times.map((t) => new Date(t).getTime()),
+  channels: r.touches.map((t) => t[1]),
+  times: r.touches.map((t) => t[0]),
   convertedAt: r.converted_at ? new Date(r.converted_at).getTime() : null,
   value: r.value === null || r.value === undefined ? 0 : Number(r.value),
 });
-
-const pathColumns = ['p.guid', 'p.channels', 'p.touch_times', 'p.converted_at', 'p.value'] as const;
-
-export const getJourneyPath = async (db: Kysely<ReadModels>, guid: string): Promise<JourneyPath | null> => {
-  const row = await db.selectFrom('journey_paths as p').select(pathColumns).where('p.guid', '=', guid).executeTakeFirst();
-  return row ? toJourneyPath(row) : null;
-};
 
 const groups = (rows: { path: string[]; journeys: number; value: number | null }[]): PathGroup[] =>
   rows.map((r) => ({ channels: r.path, journeys: Number(r.journeys), value: Number(r.value ?? 0) }));

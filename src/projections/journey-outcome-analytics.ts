@@ -3,15 +3,17 @@ import type { Kysely, Selectable } from 'kysely';
 import type { JourneyDefinition } from '../domain/journey-definition.ts';
 import { journeyConversionAttribution } from '../domain/journey-attribution.ts';
 import { channelMetrics, dropOff, journeyScore } from '../domain/journey-outcomes.ts';
-import { getJourneyPath } from './attribution-queries.ts';
+import { toJourneyPath } from './attribution-queries.ts';
 import { conversionModel } from './conversion-model.ts';
 import { toTouchEvent } from './insight-queries.ts';
-import type { JourneySummaryTable, JourneyTransitionsTable, ReadModels, TrackingEventsTable } from './schema.ts';
+import type { ActivityRow } from './journey-queries.ts';
+import { parseTouches, type JourneyPathsTable, type JourneySummaryTable, type JourneyTransitionsTable, type ReadModels } from './schema.ts';
 
 export interface JourneyRows {
   summary: Selectable<JourneySummaryTable>;
-  events: Selectable<TrackingEventsTable>[];
+  activity: ActivityRow[];
   transitions: Selectable<JourneyTransitionsTable>[];
+  path: Pick<Selectable<JourneyPathsTable>, 'guid' | 'touches' | 'path' | 'converted_at' | 'value'> | null;
 }
 
 const round = (x: number) => Math.round(x * 1e6) / 1e6;
@@ -24,12 +26,12 @@ export const journeyOutcomeAnalytics = async (db: Kysely<ReadModels>, rows: Jour
   const { summary } = rows;
   const converted = summary.converted_at !== null;
   const finished = definition.terminal.includes(summary.current_state);
-  const touches = rows.events.filter((e) => e.is_touch).map(toTouchEvent);
-  const path = await getJourneyPath(db, summary.guid);
+  const touches = rows.activity.filter((e) => e.is_touch).map(toTouchEvent);
+  const path = rows.path ? toJourneyPath({ ...rows.path, touches: parseTouches(rows.path.touches) }) : null;
   let probability: number | null = null;
   if (converted) probability = 1;
   else if (finished) probability = 0;
-  else if (definition.kind === 'outreach') probability = round((await conversionModel(db, modelMaxAgeMs)).chain.conversionProbability(path?.channels ?? []));
+  else if (definition.kind === 'outreach') probability = round((await conversionModel(db, modelMaxAgeMs)).chain.conversionProbability(rows.path?.path ?? []));
   const drop = dropOff(
     {
       current_state: summary.current_state,

@@ -89,7 +89,7 @@ export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: Logg
   const pathRows: PathRow[] = [];
   for (const guid of touched) {
     const path = paths.get(guid) ?? emptyPath(summaries.get(guid)!);
-    const summary = withTouches(summaries.get(guid)!, { channels: path.channels, times: path.touch_times });
+    const summary = withTouches(summaries.get(guid)!, path.touches);
     summaryRows.push(summary);
     pathRows.push(finishPath(path, summary));
   }

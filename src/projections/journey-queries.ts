@@ -1,5 +1,7 @@
-// Query side: one journey's events, summary and state intervals; journey lists with keyset cursors.
-import type { Kysely, Selectable } from 'kysely';
+// Query side: one journey (summary, a page of its events, state intervals, analytics inputs) in one snapshot; journey lists with keyset cursors.
+import { sql, type Kysely, type Selectable } from 'kysely';
+import { journeyStreamName } from '../domain/journey-events.ts';
+import { listQuarantine } from './quarantine.ts';
 import { analyticRead } from './read-model-db.ts';
 import type { JourneySummaryTable, ReadModels } from './schema.ts';
 
@@ -31,15 +33,73 @@ export const summaryJson = (s: Selectable<JourneySummaryTable>) => ({
   revenue_realized: s.revenue_realized === null ? null : Number(s.revenue_realized),
 });
 
-export const getJourneyRows = async (db: Kysely<ReadModels>, guid: string) => {
-  const summary = await db.selectFrom('journey_summary').selectAll().where('guid', '=', guid).executeTakeFirst();
-  if (!summary) return null;
-  const [events, transitions] = await Promise.all([
-    db.selectFrom('tracking_events').selectAll().where('guid', '=', guid).orderBy('occurred_at').orderBy('global_position').execute(),
-    db.selectFrom('journey_transitions').selectAll().where('guid', '=', guid).orderBy('seq').execute(),
-  ]);
-  return { summary, events, transitions };
-};
+/** Where a page of a journey's events starts: after this event in (occurred_at, event_id) order. */
+export interface EventsPage {
+  limit: number;
+  order: 'asc' | 'desc';
+  after?: { occurred_at: string; event_id: string } | undefined;
+}
+
+/**
+ * What every event says for the journey's analytics, without its details (a journey of 30,000 events reads in
+ * milliseconds): the fields the analytics read, and the few detail fields they need.
+ */
+export interface ActivityRow {
+  event_id: string;
+  event_type: string;
+  channel: string;
+  occurred_at: Date;
+  is_touch: boolean;
+  direction: string;
+  details: Record<string, unknown>;
+}
+
+/**
+ * One journey as one snapshot (a repeatable-read transaction: the summary, the page of events, the analytics'
+ * inputs and the transitions agree however many writes land meanwhile).
+ */
+export const getJourneyRows = (db: Kysely<ReadModels>, guid: string, page: EventsPage = { limit: 300, order: 'asc' }) =>
+  db
+    .transaction()
+    .setIsolationLevel('repeatable read')
+    .execute(async (trx) => {
+      const summary = await trx.selectFrom('journey_summary').selectAll().where('guid', '=', guid).executeTakeFirst();
+      if (!summary) return null;
+      const cmp = page.order === 'asc' ? '>' : '<';
+      let eventsQuery = trx.selectFrom('tracking_events').selectAll().where('guid', '=', guid);
+      const after = page.after;
+      if (after) eventsQuery = eventsQuery.where((eb) => eb(eb.refTuple('occurred_at', 'event_id'), cmp, eb.tuple(new Date(after.occurred_at), after.event_id)));
+      const events = await eventsQuery.orderBy('occurred_at', page.order).orderBy('event_id', page.order).limit(page.limit + 1).execute();
+      const activity = await trx
+        .selectFrom('tracking_events')
+        .select(['event_id', 'event_type', 'channel', 'occurred_at', 'is_touch', 'direction'])
+        .select([
+          sql<string | null>`details->>'outcome'`.as('outcome'),
+          sql<string | null>`details->>'keyword'`.as('keyword'),
+          sql<string | null>`details->>'text'`.as('text'),
+          sql<string | null>`details->>'source'`.as('source'),
+        ])
+        .where('guid', '=', guid)
+        .orderBy('occurred_at')
+        .orderBy('event_id')
+        .execute();
+      const transitions = await trx.selectFrom('journey_transitions').selectAll().where('guid', '=', guid).orderBy('seq').execute();
+      const path = await trx.selectFrom('journey_paths').select(['guid', 'touches', 'path', 'converted_at', 'value']).where('guid', '=', guid).executeTakeFirst();
+      const quarantined = await listQuarantine(trx, { streamId: journeyStreamName(guid), limit: 100 });
+      const last = events.length > page.limit ? events[page.limit - 1] : undefined;
+      return {
+        summary,
+        events: events.slice(0, page.limit),
+        next: last ? { occurred_at: last.occurred_at.toISOString(), event_id: last.event_id } : null,
+        activity: activity.map(({ outcome, keyword, text, source, ...a }): ActivityRow => ({
+          ...a,
+          details: Object.fromEntries(Object.entries({ outcome, keyword, text, source }).filter(([, v]) => v !== null)),
+        })),
+        transitions,
+        path: path ?? null,
+        quarantined,
+      };
+    });
 
 export interface JourneyFilter {
   state?: string | undefined;

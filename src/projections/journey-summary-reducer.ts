@@ -121,26 +121,27 @@ export const applyTimeline = (s: SummaryRow, seq: number, entries: readonly Time
   return next;
 };
 
-/** The touch-derived fields, from the journey's touches sorted by event time. */
-export const withTouches = (s: SummaryRow, touches: { channels: readonly string[]; times: readonly Date[] }): SummaryRow => {
-  const n = touches.times.length;
+/** The touch-derived fields, from the journey's touches sorted by event time ([epoch ms, channel, event id]). */
+export const withTouches = (s: SummaryRow, touches: readonly (readonly [number, string, string])[]): SummaryRow => {
+  const n = touches.length;
+  const last = touches[n - 1];
   const next: SummaryRow = {
     ...s,
     total_touches: n,
-    channels_used: [...new Set(touches.channels)].sort(),
-    first_contact: n > 0 ? touches.times[0]! : null,
-    last_contact: n > 0 ? touches.times[n - 1]! : null,
-    last_touch_channel: n > 0 ? touches.channels[n - 1]! : null,
+    channels_used: [...new Set(touches.map((t) => t[1]))].sort(),
+    first_contact: n > 0 ? new Date(touches[0]![0]) : null,
+    last_contact: last ? new Date(last[0]) : null,
+    last_touch_channel: last ? last[1] : null,
     conversion_channel: null,
     conversion_touch_at: null,
   };
   if (s.converted_at) {
     // The last touch at or before the conversion drove it.
     let i = n - 1;
-    while (i >= 0 && touches.times[i]!.getTime() > s.converted_at.getTime()) i--;
+    while (i >= 0 && touches[i]![0] > s.converted_at.getTime()) i--;
     if (i >= 0) {
-      next.conversion_channel = touches.channels[i]!;
-      next.conversion_touch_at = touches.times[i]!;
+      next.conversion_channel = touches[i]![1];
+      next.conversion_touch_at = new Date(touches[i]![0]);
     }
   }
   return next;

@@ -5,11 +5,13 @@ import type { OpenedStore } from '../eventstore/store.ts';
 import { writeCheckpoint } from './checkpoints.ts';
 import { projectJourneyEvents } from './journey-projection.ts';
 import { recreateReadModels } from './migrations.ts';
+import { applyIsolating, clearQuarantine } from './quarantine.ts';
 import { inClientTransaction } from './read-model-db.ts';
 
 /**
  * One transaction: readers keep seeing the old rows until the new ones commit, and a crash leaves the old
- * read models in place. The live projection runner skips its turns meanwhile (same advisory lock).
+ * read models in place. The live projection runner skips its turns meanwhile (same advisory lock). An event the
+ * projection cannot apply is quarantined, as live, instead of failing the rebuild.
  */
 export const rebuildReadModels = async (
   store: OpenedStore,
@@ -21,6 +23,8 @@ export const rebuildReadModels = async (
   return inClientTransaction(store.pool, async (db, client) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext(${`threadline:projection:${name}`}))`.execute(db);
     await recreateReadModels(db as unknown as Kysely<unknown>);
+    // Every event is tried again: what still fails is quarantined again, what a fix made good is applied.
+    await clearQuarantine(db, name);
     const log = store.logOn(client);
     let after: LogPosition | null = null;
     let done = 0;
@@ -28,7 +32,7 @@ export const rebuildReadModels = async (
     for (;;) {
       const events = await log.read({ after, limit: 2000, stable: true });
       if (events.length === 0) break;
-      await projectJourneyEvents(db, events);
+      await applyIsolating(db, name, events, projectJourneyEvents);
       after = events.at(-1)!.position;
       done += events.length;
       onProgress(done, Math.max(total, done));

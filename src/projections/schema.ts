@@ -70,14 +70,18 @@ export interface JourneyTransitionsTable {
   metadata: Json | null;
 }
 
+/** A touch as journey_paths keeps it: [epoch ms, channel, event id]. */
+export type Touch = [at: number, channel: string, eventId: string];
+
+export const parseTouches = (text: string): Touch[] => JSON.parse(text) as Touch[];
+
 /** Per journey: its touches in event-time order, and whether, when and for how much it converted. */
 export interface JourneyPathsTable {
   guid: string;
   kind: string;
   created_at: Timestamp;
-  channels: string[];
-  touch_times: ColumnType<Date[], Date[], Date[]>;
-  touch_event_ids: string[];
+  /** JSON text of Touch[]; parse with parseTouches. */
+  touches: string;
   converted: boolean;
   converted_at: Timestamp | null;
   value: ColumnType<string | null, string | number | null, string | number | null>;
@@ -95,12 +99,23 @@ export interface ProjectionCheckpointsTable {
   updated_at: Generated<Date>;
 }
 
+export interface ProjectionQuarantineTable {
+  projection: string;
+  stream_id: string;
+  stream_position: ColumnType<bigint, bigint | string, bigint | string>;
+  global_position: ColumnType<bigint, bigint | string, bigint | string>;
+  event_type: string;
+  error: string;
+  quarantined_at: ColumnType<Date, Date | undefined, Date>;
+}
+
 export interface ReadModels {
   tracking_events: TrackingEventsTable;
   journey_summary: JourneySummaryTable;
   journey_transitions: JourneyTransitionsTable;
   journey_paths: JourneyPathsTable;
   projection_checkpoints: ProjectionCheckpointsTable;
+  projection_quarantine: ProjectionQuarantineTable;
 }
 
 

@@ -1,12 +1,13 @@
 // Catch-up subscription: reads the global log after the stored checkpoint and projects it into the read models.
 import { sql, type Kysely } from 'kysely';
 import type pg from 'pg';
-import { comparePositions, type GlobalLogReader, type LoggedEvent } from '../eventstore/global-log.ts';
+import { comparePositions, type GlobalLogReader } from '../eventstore/global-log.ts';
 import { readCheckpoint, writeCheckpoint } from '../projections/checkpoints.ts';
+import { applyIsolating, type ProjectFn } from '../projections/quarantine.ts';
 import { inClientTransaction } from '../projections/read-model-db.ts';
 import type { ReadModels } from '../projections/schema.ts';
 
-export type ProjectFn = (db: Kysely<ReadModels>, events: LoggedEvent[]) => Promise<void>;
+export type { ProjectFn };
 
 export interface ProjectionRunnerDeps {
   pool: pg.Pool;
@@ -14,7 +15,7 @@ export interface ProjectionRunnerDeps {
   log: GlobalLogReader;
   logOn: (client: pg.PoolClient) => GlobalLogReader;
   project: ProjectFn;
-  logger?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  logger?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void; warn?(obj: object, msg: string): void };
 }
 
 export interface ProjectionRunnerOptions {
@@ -29,7 +30,15 @@ export interface ProjectionRunnerOptions {
   lingerMs?: number;
 }
 
+/** What /healthz says about a projection. */
+export interface ProjectionStatus {
+  name: string;
+  /** The last batch failed (the database is away, or a broken projection): when, why, and when it is tried again. */
+  failing: { since: string; error: string; retry_in_ms: number } | null;
+}
+
 export interface ProjectionRunner {
+  status(): ProjectionStatus;
   /** Processes one batch; returns how many events it projected (0 when caught up or another instance holds the lock). */
   processBatch(): Promise<number>;
   /** Processes batches until the log is exhausted; returns the number of events projected. */
@@ -40,6 +49,9 @@ export interface ProjectionRunner {
   /** Resolves true once every event of the stream is projected, false after the timeout. */
   waitForStream(streamId: string, timeoutMs: number): Promise<boolean>;
 }
+
+const FIRST_BACKOFF_MS = 100;
+const MAX_BACKOFF_MS = 30_000;
 
 export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: ProjectionRunnerOptions = {}): ProjectionRunner => {
   const name = options.name ?? 'journeys';
@@ -57,6 +69,7 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
   /** A reader waits for its write: no lingering. */
   let urgent = false;
   const lockKey = `threadline:projection:${name}`;
+  let failing: ProjectionStatus['failing'] = null;
 
   const processBatch = () =>
     inClientTransaction(deps.pool, async (db, client) => {
@@ -71,7 +84,9 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
       const events = await deps.logOn(client).read({ after: checkpoint?.position ?? null, limit: batchSize, stable: true });
       const last = events.at(-1);
       if (!last) return 0;
-      await deps.project(db, events);
+      await applyIsolating(db, name, events, deps.project, (e, error) =>
+        deps.logger?.error({ err: error, projection: name, stream_id: e.streamId, stream_position: e.position.streamPosition.toString(), type: e.type }, 'event quarantined: the projection cannot apply it'),
+      );
       await writeCheckpoint(db, name, {
         position: last.position,
         eventsProcessed: (checkpoint?.eventsProcessed ?? 0n) + BigInt(events.length),
@@ -102,18 +117,23 @@ export const createProjectionRunner = (deps: ProjectionRunnerDeps, options: Proj
         urgent = false;
         const started = Date.now();
         const n = await processBatch();
+        failing = null;
         if (n >= batchSize || !running) continue;
         if (!nudged && !urgent) await sleep(pollIntervalMs, true);
         const wait = started + lingerMs - Date.now();
         if (wait > 0 && running && !urgent) await sleep(wait, false);
       } catch (error) {
-        deps.logger?.error({ err: error, projection: name }, 'projection batch failed; retrying');
-        if (running) await sleep(1000, true);
+        // Back off exponentially (100 ms to 30 s) and say so once per step, not once per attempt a second.
+        const retryIn = Math.min(MAX_BACKOFF_MS, failing ? failing.retry_in_ms * 2 : FIRST_BACKOFF_MS);
+        failing = { since: failing?.since ?? new Date().toISOString(), error: (error as Error)?.message ?? String(error), retry_in_ms: retryIn };
+        deps.logger?.error({ err: error, projection: name, retry_in_ms: retryIn }, 'projection batch failed; retrying');
+        if (running) await sleep(retryIn, false);
       }
     }
   };
 
   return {
+    status: () => ({ name, failing }),
     processBatch,
     async catchUp(onProgress) {
       let total = 0;

@@ -103,11 +103,13 @@ describe.each(storeTargets())('analytics API on $name', (target) => {
 
   it('keeps each journey path sorted by event time, with its conversion time and value', async () => {
     const { rows } = await app.rt.store.pool.query('SELECT * FROM journey_paths WHERE guid = $1', [g['A']]);
-    expect(rows[0]).toMatchObject({ channels: ['EMAIL', 'SMS', 'SMS', 'EMAIL'], converted: true, value: '300.00' });
-    expect(rows[0].touch_times.map((t: Date) => t.getTime())).toEqual([0, 1, 2, 4].map((h) => T0 + h * HOUR));
+    expect(rows[0]).toMatchObject({ converted: true, value: '300.00' });
+    const touches = JSON.parse(rows[0].touches) as [number, string][];
+    expect(touches.map((t) => t[1])).toEqual(['EMAIL', 'SMS', 'SMS', 'EMAIL']);
+    expect(touches.map((t) => t[0])).toEqual([0, 1, 2, 4].map((h) => T0 + h * HOUR));
     expect(rows[0].converted_at.getTime()).toBe(T0 + 3 * HOUR);
-    const h = await app.rt.store.pool.query('SELECT channels, converted FROM journey_paths WHERE guid = $1', [g['H']]);
-    expect(h.rows[0]).toEqual({ channels: [], converted: false });
+    const h = await app.rt.store.pool.query('SELECT touches, converted FROM journey_paths WHERE guid = $1', [g['H']]);
+    expect(h.rows[0]).toEqual({ touches: '[]', converted: false });
   });
 
   describe('attribution', () => {

@@ -23,7 +23,7 @@ describe.each(storeTargets())('journey API on $name', (target) => {
   it('reports health with the store kind', async () => {
     const res = await app.get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', store: target.name });
+    expect(res.body).toEqual({ status: 'ok', store: target.name, projections: { journeys: { state: 'running', quarantined: 0 } } });
   });
 
   describe('generate-guid', () => {

@@ -1,6 +1,7 @@
 // `threadline serve` as a process: graceful SIGTERM, and no acknowledged event lost when it is killed.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime } from '../../src/runtime.ts';
 import { riskBody } from '../helpers/test-app.ts';
@@ -11,8 +12,8 @@ const envFor = (config: StoreConfig): Record<string, string> =>
   config.kind === 'pglite' ? { THREADLINE_DATA_DIR: config.dataDir, DATABASE_URL: '' } : { DATABASE_URL: config.connectionString };
 
 /** Starts serve on a free port; resolves with its base URL once it logs that it listens. */
-const startServe = async (config: StoreConfig) => {
-  const child = spawn('node', ['bin/threadline.js', 'serve'], { env: { ...process.env, ...envFor(config), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' } });
+const startServe = async (config: StoreConfig, env: Record<string, string> = {}) => {
+  const child = spawn('node', ['bin/threadline.js', 'serve'], { env: { ...process.env, ...envFor(config), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
@@ -89,5 +90,24 @@ describe.each(storeTargets())('threadline serve on $name', (target) => {
     } finally {
       await rt.close();
     }
+  });
+
+  it('stops within its shutdown grace although a client holds a request open', async () => {
+    const served = await startServe(config, { THREADLINE_SHUTDOWN_GRACE: '1s' });
+    child = served.child;
+    const { port } = new URL(served.url);
+    // A request whose body never finishes arriving: in flight, so close() alone would wait for it.
+    const socket = connect(Number(port), '127.0.0.1');
+    await once(socket, 'connect');
+    socket.on('error', () => {});
+    socket.write('POST /api/v2/tracking/log-event HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"guid":');
+    await new Promise((r) => setTimeout(r, 200));
+    const started = Date.now();
+    served.child.kill('SIGTERM');
+    const [code] = (await once(served.child, 'exit')) as [number];
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(served.output()).toContain('grace over');
+    socket.destroy();
   });
 });

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
 import type { TrackingEvent } from '../../domain/tracking-event.ts';
-import { executeJourneyCommand } from '../../eventstore/journey-commands.ts';
+import { executeJourneyCommand, executeJourneyCommands } from '../../eventstore/journey-commands.ts';
 import { issueGuid, openConversation, type GuidOutcome } from '../../eventstore/guid-issuer.ts';
 import type { AppDeps } from '../deps.ts';
 import { invalid } from '../json-body.ts';
@@ -21,7 +21,8 @@ type EventResult =
   | { status: 201; event_id: string }
   | { status: 200; event_id: string; duplicate: true }
   | { status: 400; violations: Violation[] }
-  | { status: 404; guid: string };
+  | { status: 404; guid: string }
+  | { status: 503; guid: string };
 
 export const commandRoutes = (deps: AppDeps): Router => {
   const router = Router();
@@ -30,16 +31,25 @@ export const commandRoutes = (deps: AppDeps): Router => {
 
   const toTrackingEvent = (e: LogEventInput, receivedAt: string): TrackingEvent => trackingEventOf(e, receivedAt, randomUUID);
 
-  /** Logs one journey's events in one append; answers per event. */
-  const logForJourney = async (guid: string, events: TrackingEvent[]): Promise<EventResult[]> => {
-    const outcome = await executeJourneyCommand(deps.store, guid, { type: 'LogEvents', data: { events } });
-    if (!outcome.ok) return events.map(() => ({ status: 404, guid }));
-    const stored = new Set(outcome.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [e.data.event_id] : [])));
-    const answered = new Set<string>();
-    return events.map((e) => {
-      const fresh = stored.has(e.event_id) && !answered.has(e.event_id);
-      answered.add(e.event_id);
-      return fresh ? { status: 201, event_id: e.event_id } : { status: 200, event_id: e.event_id, duplicate: true };
+  /**
+   * Logs each journey's events, all journeys in one atomic append where the store has one; answers per event. A
+   * journey the store failed on (only where appends are per journey) answers 503 for its own events.
+   */
+  const logForJourneys = async (groups: [guid: string, events: TrackingEvent[]][]): Promise<EventResult[][]> => {
+    const outcomes = await executeJourneyCommands(deps.store, groups.map(([guid, events]) => ({ guid, command: { type: 'LogEvents', data: { events } } })));
+    return groups.map(([guid, events], g) => {
+      const outcome = outcomes[g]!;
+      if (!outcome.ok) {
+        if (outcome.error.code === 'store_unavailable') deps.logger.warn({ err: (outcome.error as { cause: unknown }).cause, guid }, 'append failed');
+        return events.map(() => (outcome.error.code === 'store_unavailable' ? { status: 503 as const, guid } : { status: 404 as const, guid }));
+      }
+      const stored = new Set(outcome.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [e.data.event_id] : [])));
+      const answered = new Set<string>();
+      return events.map((e) => {
+        const fresh = stored.has(e.event_id) && !answered.has(e.event_id);
+        answered.add(e.event_id);
+        return fresh ? { status: 201, event_id: e.event_id } : { status: 200, event_id: e.event_id, duplicate: true };
+      });
     });
   };
 
@@ -96,9 +106,10 @@ export const commandRoutes = (deps: AppDeps): Router => {
     const parsed = parseLogEvent(bodyOf(req), b);
     if (!parsed.ok) throw invalid(parsed.violations);
     const event = toTrackingEvent(parsed.value, b.now.toISOString());
-    const [result] = await logForJourney(event.guid, [event]);
+    const result = (await logForJourneys([[event.guid, [event]]]))[0]![0];
     deps.projections.nudge();
     if (result!.status === 404) throw new ProblemError('unknown_guid', `No journey with GUID ${event.guid}`);
+    if (result!.status === 503) throw new ProblemError('store_unavailable', 'The event store is unavailable; retry shortly (a retry with the same event_id is safe)', {}, { 'Retry-After': '1' });
     if (result!.status === 200) res.status(200).json({ success: true, event_id: event.event_id, duplicate: true });
     else res.status(201).json({ success: true, event_id: event.event_id });
   });
@@ -120,22 +131,18 @@ export const commandRoutes = (deps: AppDeps): Router => {
       byGuid.set(event.guid, [...(byGuid.get(event.guid) ?? []), { index, event }]);
     });
     const groups = [...byGuid.entries()];
-    // A few journeys at a time: each is one append, and the pool is shared with other requests.
-    for (let i = 0; i < groups.length; i += 8) {
-      await Promise.all(
-        groups.slice(i, i + 8).map(async ([guid, items]) => {
-          const answers = await logForJourney(guid, items.map((x) => x.event));
-          items.forEach((x, k) => (results[x.index] = answers[k]!));
-        }),
-      );
-    }
+    // Every journey's events in one atomic append: a 5xx stores nothing, so the client may retry the whole batch.
+    const answers = await logForJourneys(groups.map(([guid, items]) => [guid, items.map((x) => x.event)]));
+    groups.forEach(([, items], g) => items.forEach((x, k) => (results[x.index] = answers[g]![k]!)));
     deps.projections.nudge();
     const body = results.map((r, index) =>
       r.status === 400
         ? { index, status: 400, success: false, code: 'validation_failed', violations: r.violations }
         : r.status === 404
           ? { index, status: 404, success: false, code: 'unknown_guid', detail: `No journey with GUID ${r.guid}` }
-          : { index, success: true, ...r },
+          : r.status === 503
+            ? { index, status: 503, success: false, code: 'store_unavailable', detail: 'Not stored: the event store failed on this journey; retry it' }
+            : { index, success: true, ...r },
     );
     const accepted = body.filter((r) => r.success).length;
     res.status(200).json({ accepted, rejected: body.length - accepted, results: body });

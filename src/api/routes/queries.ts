@@ -10,19 +10,27 @@ import { streamAudit } from '../audit-stream.ts';
 import type { AppDeps } from '../deps.ts';
 import { ProblemError } from '../problems.ts';
 import { toViolations } from '../../domain/violation.ts';
-import { auditQuery, listJourneysQuery } from '../schemas.ts';
+import { auditQuery, journeyQuery, listJourneysQuery } from '../schemas.ts';
 
-const encodeCursor = (c: { created_at: string; guid: string }) => Buffer.from(JSON.stringify(c)).toString('base64url');
-const decodeCursor = (s: string): { created_at: string; guid: string } => {
+/** Cursors are opaque to clients: base64url JSON of the keyset position, checked when it comes back. */
+const encodeCursor = (c: Record<string, string>) => Buffer.from(JSON.stringify(c)).toString('base64url');
+
+const badCursor = (param: string) =>
+  new ProblemError('validation_failed', `${param}: not a cursor this API issued`, { violations: [{ path: param, message: 'not a cursor this API issued' }] });
+
+/** A cursor's time must be one PostgreSQL can compare (a forged "+275760-09-13" or year 0 is not). */
+const validTime = (s: unknown): s is string => typeof s === 'string' && !Number.isNaN(Date.parse(s)) && Math.abs(new Date(s).getUTCFullYear() - 2000) < 8000;
+
+/** The keyset position a cursor holds: a time and an id, or a 400 naming the parameter. */
+const decodeCursor = (s: string, param: string, timeKey: string, idKey: string): Record<string, string> => {
   try {
-    const c = JSON.parse(Buffer.from(s, 'base64url').toString()) as { created_at?: unknown; guid?: unknown };
-    if (typeof c.created_at === 'string' && !Number.isNaN(Date.parse(c.created_at)) && typeof c.guid === 'string') {
-      return { created_at: c.created_at, guid: c.guid };
-    }
+    const c = JSON.parse(Buffer.from(s, 'base64url').toString()) as Record<string, unknown>;
+    const id = c[idKey];
+    if (validTime(c[timeKey]) && typeof id === 'string' && id.length <= 200) return { [timeKey]: c[timeKey], [idKey]: id };
   } catch {
     // fall through
   }
-  throw new ProblemError('validation_failed', 'cursor: not a cursor this API issued', { violations: [{ path: 'cursor', message: 'not a cursor this API issued' }] });
+  throw badCursor(param);
 };
 
 const queryError = (error: Parameters<typeof toViolations>[0]) => {
@@ -47,7 +55,10 @@ export const queryRoutes = (deps: AppDeps): Router => {
       res.set('Retry-After', '1');
       throw new ProblemError('projection_lagging', 'The read models are behind the log; retry shortly');
     }
-    const rows = await getJourneyRows(deps.db, guid);
+    const q = journeyQuery.safeParse(req.query);
+    if (!q.success) throw queryError(q.error);
+    const after = q.data.events_cursor ? decodeCursor(q.data.events_cursor, 'events_cursor', 'occurred_at', 'event_id') : undefined;
+    const rows = await getJourneyRows(deps.db, guid, { limit: q.data.events_limit, order: q.data.events_order, after: after && { occurred_at: after['occurred_at']!, event_id: after['event_id']! } });
     if (!rows) throw new ProblemError('unknown_guid', `No journey with GUID ${guid}`);
     const definition = JOURNEY_KINDS[rows.summary.kind as keyof typeof JOURNEY_KINDS];
     const events = rows.events.map((e) => ({
@@ -79,12 +90,21 @@ export const queryRoutes = (deps: AppDeps): Router => {
     res.json({
       guid,
       events,
+      events_page: {
+        limit: q.data.events_limit,
+        order: q.data.events_order,
+        total: rows.summary.total_events,
+        next_cursor: rows.next ? encodeCursor(rows.next) : null,
+      },
       summary: summaryJson(rows.summary),
       transitions,
       analytics: {
-        ...journeyAnalytics(rows.summary.created_at, rows.events, rows.transitions, definition.terminal, now()),
+        ...journeyAnalytics(rows.summary.created_at, rows.activity, rows.transitions, definition.terminal, now()),
         ...(await journeyOutcomeAnalytics(deps.db, rows, definition, deps.config.predictionModelMaxAgeMs)),
       },
+      // An event the read models could not apply leaves this journey's rows incomplete until a rebuild applies it.
+      degraded: rows.quarantined.length > 0,
+      ...(rows.quarantined.length > 0 ? { quarantined_events: rows.quarantined.map(({ stream_position, event_type, error }) => ({ stream_position, event_type, error })) } : {}),
     });
   });
 
@@ -92,7 +112,8 @@ export const queryRoutes = (deps: AppDeps): Router => {
     const parsed = listJourneysQuery.safeParse(req.query);
     if (!parsed.success) throw queryError(parsed.error);
     const { cursor, ...filter } = parsed.data;
-    const page = await listJourneys(deps.db, { ...filter, after: cursor ? decodeCursor(cursor) : undefined });
+    const after = cursor ? decodeCursor(cursor, 'cursor', 'created_at', 'guid') : undefined;
+    const page = await listJourneys(deps.db, { ...filter, after: after && { created_at: after['created_at']!, guid: after['guid']! } });
     res.json({ journeys: page.journeys, next_cursor: page.next ? encodeCursor(page.next) : null });
   });
 

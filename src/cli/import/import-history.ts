@@ -6,7 +6,7 @@ import { MAX_BODY_DEPTH, textViolations } from '../../domain/payload-limits.ts';
 import type { TrackingEvent } from '../../domain/tracking-event.ts';
 import type { Violation } from '../../domain/violation.ts';
 import { issueGuid, openConversation, type GuidOutcome } from '../../eventstore/guid-issuer.ts';
-import { executeJourneyCommand } from '../../eventstore/journey-commands.ts';
+import { executeJourneyCommands } from '../../eventstore/journey-commands.ts';
 import { parseJson, scanJson } from '../../eventstore/lossless-json.ts';
 import { journeyStreamName } from '../../domain/journey-events.ts';
 import type { CommandStore } from '../../eventstore/store.ts';
@@ -46,6 +46,9 @@ type Line =
   | { kind: 'rejected'; reason: string; event: boolean }
   | { kind: 'journey'; open: (store: CommandStore) => Promise<GuidOutcome>; guid: string | null }
   | { kind: 'event'; event: TrackingEvent };
+
+/** Journeys whose events of a chunk go into one atomic append. */
+const JOURNEYS_PER_APPEND = 200;
 
 const sha256 = (s: string) => createHash('sha256').update(s).digest('hex');
 const reasonOf = (violations: Violation[]) => violations.map((v) => `${v.path}: ${v.message}`).join('; ');
@@ -163,22 +166,31 @@ export const importHistory = async (store: CommandStore, lines: () => AsyncItera
     const byGuid = new Map<string, { n: number; event: TrackingEvent }[]>();
     for (const e of events) byGuid.set(e.event.guid, [...(byGuid.get(e.event.guid) ?? []), e]);
     events = [];
-    await pooled([...byGuid], concurrency, async ([guid, items]) => {
-      const refuse = (reason: string) => {
-        report.events.valid -= items.length;
-        for (const { n } of items) reject(n, reason);
-      };
-      if (o.dryRun) {
-        if (!(await exists(guid))) refuse(`unknown_guid: no journey with GUID ${guid} in the store or in this file`);
-        return;
-      }
-      const outcome = await executeJourneyCommand(store, guid, { type: 'LogEvents', data: { events: items.map((x) => x.event) } });
-      if (!outcome.ok) return refuse(`${outcome.error.code}: ${outcome.error.message}`);
-      const stored = new Set(outcome.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [e.data.event_id] : [])));
-      for (const { event } of items) {
-        if (stored.delete(event.event_id)) report.events.stored++;
-        else report.events.duplicate++;
-      }
+    const refuse = (items: { n: number }[], reason: string) => {
+      report.events.valid -= items.length;
+      for (const { n } of items) reject(n, reason);
+    };
+    const groups = [...byGuid];
+    if (o.dryRun) {
+      await pooled(groups, concurrency, async ([guid, items]) => {
+        if (!(await exists(guid))) refuse(items, `unknown_guid: no journey with GUID ${guid} in the store or in this file`);
+      });
+      return;
+    }
+    // Journeys in groups, each group one atomic append (where the store has it): far fewer commits than one per journey.
+    const slices: (typeof groups)[] = [];
+    for (let i = 0; i < groups.length; i += JOURNEYS_PER_APPEND) slices.push(groups.slice(i, i + JOURNEYS_PER_APPEND));
+    await pooled(slices, 2, async (slice) => {
+      const outcomes = await executeJourneyCommands(store, slice.map(([guid, items]) => ({ guid, command: { type: 'LogEvents', data: { events: items.map((x) => x.event) } } })));
+      slice.forEach(([, items], k) => {
+        const outcome = outcomes[k]!;
+        if (!outcome.ok) return refuse(items, `${outcome.error.code}: ${outcome.error.message}`);
+        const stored = new Set(outcome.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [e.data.event_id] : [])));
+        for (const { event } of items) {
+          if (stored.delete(event.event_id)) report.events.stored++;
+          else report.events.duplicate++;
+        }
+      });
     });
   };
   for await (const l of lines()) {
