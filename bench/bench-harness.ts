@@ -1,6 +1,6 @@
 // Shared by the benchmarks: a bench database, `threadline serve` and `threadline demo` as child processes.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, rmSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -101,21 +101,51 @@ export interface Server {
   child: ChildProcess;
   startupS: number;
   stop(): Promise<void>;
+  /** SIGKILL (a crash: no draining, no clean close), resolved once the process is gone; no longer stopped at exit. */
+  crash(): Promise<void>;
   stderrTail(): string;
+}
+
+export interface StartServerOptions {
+  /** This loopback port instead of a free one (a restarted server where its clients expect it). */
+  port?: number;
+  /** Append the server's stdout (its JSON log lines) and stderr to this file. */
+  logFile?: string;
 }
 
 /**
  * `threadline serve` (or another server given as Node.js arguments, answering GET /healthz) on a free loopback
  * port, healthy before it resolves; stopped with SIGTERM at exit.
  */
-export const startServer = async (storeEnv: Record<string, string>, extraEnv: Record<string, string> = {}, nodeArgs: string[] = [BIN, 'serve']): Promise<Server> => {
-  const port = await freePort();
+export const startServer = async (
+  storeEnv: Record<string, string>,
+  extraEnv: Record<string, string> = {},
+  nodeArgs: string[] = [BIN, 'serve'],
+  options: StartServerOptions = {},
+): Promise<Server> => {
+  const port = options.port ?? (await freePort());
   const t0 = performance.now();
-  const child = spawn(process.execPath, nodeArgs, { env: childEnv(storeEnv, { PORT: String(port), HOST: '127.0.0.1', ...extraEnv }), stdio: ['ignore', 'ignore', 'pipe'] });
+  const logFd = options.logFile ? openSync(options.logFile, 'a') : null;
+  const child = spawn(process.execPath, nodeArgs, {
+    env: childEnv(storeEnv, { PORT: String(port), HOST: '127.0.0.1', ...extraEnv }),
+    stdio: ['ignore', logFd ?? 'ignore', 'pipe'],
+  });
   let tail = '';
-  child.stderr!.on('data', (c: Buffer) => (tail = (tail + c.toString()).slice(-8000)));
+  child.stderr!.on('data', (c: Buffer) => {
+    tail = (tail + c.toString()).slice(-8000);
+    if (logFd !== null) writeSync(logFd, c);
+  });
   let exited = false;
+  const gone = new Promise<void>((r) => child.once('exit', () => r()));
   child.once('exit', () => (exited = true));
+  // The child holds its own copy of the descriptor; ours closes once its stderr has ended too.
+  if (logFd !== null) child.once('close', () => closeSync(logFd));
+  const crash = async () => {
+    const i = cleanups.indexOf(stop);
+    if (i >= 0) cleanups.splice(i, 1);
+    if (!exited) child.kill('SIGKILL');
+    await gone;
+  };
   const stop = async () => {
     if (exited) return;
     child.kill('SIGTERM');
@@ -140,5 +170,5 @@ export const startServer = async (storeEnv: Record<string, string>, extraEnv: Re
   }
   const startupS = (performance.now() - t0) / 1000;
   log(`server up on ${baseUrl} in ${startupS.toFixed(1)} s`);
-  return { baseUrl, child, startupS, stop, stderrTail: () => tail };
+  return { baseUrl, child, startupS, stop, crash, stderrTail: () => tail };
 };

@@ -36,11 +36,10 @@ export const projectJourneyEvents = async (trx: Kysely<ReadModels>, events: Logg
   const paths = new Map<string, PathRow>();
   const transitions = planTransitions(stringifyJson);
   if (earlier.length > 0) {
-    const [stored, lastSeqs, storedPaths] = await Promise.all([
-      trx.selectFrom('journey_summary').selectAll().where('guid', 'in', earlier).execute(),
-      trx.selectFrom('journey_transitions').select(['guid', (eb) => eb.fn.max('seq').as('seq')]).where('guid', 'in', earlier).groupBy('guid').execute(),
-      loadPaths(trx, earlier),
-    ]);
+    // One after another: the batch holds one connection, and a connection runs one query at a time.
+    const stored = await trx.selectFrom('journey_summary').selectAll().where('guid', 'in', earlier).execute();
+    const lastSeqs = await trx.selectFrom('journey_transitions').select(['guid', (eb) => eb.fn.max('seq').as('seq')]).where('guid', 'in', earlier).groupBy('guid').execute();
+    const storedPaths = await loadPaths(trx, earlier);
     for (const row of stored) summaries.set(row.guid, row);
     for (const r of lastSeqs) transitions.stored(r.guid, Number(r.seq));
     for (const [guid, p] of storedPaths) paths.set(guid, p);
