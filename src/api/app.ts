@@ -4,7 +4,8 @@ import express, { type ErrorRequestHandler, type RequestHandler } from 'express'
 import { stringifyJson } from '../eventstore/lossless-json.ts';
 import { countQuarantine } from '../projections/quarantine.ts';
 import type { AppDeps } from './deps.ts';
-import { jsonBody } from './json-body.ts';
+import { textViolations } from '../domain/payload-limits.ts';
+import { invalid, jsonBody } from './json-body.ts';
 import { openApiDocument } from './openapi.ts';
 import { ProblemError, sendProblem } from './problems.ts';
 import { analyticsRoutes, MOUNT_PATH as ANALYTICS_PATH } from './routes/analytics.ts';
@@ -63,6 +64,12 @@ export const buildApp = (deps: AppDeps): express.Express => {
   });
   app.get('/openapi.json', (_req, res) => {
     res.json(openApiDocument);
+  });
+
+  // No query string value reaches a query with a NUL or a lone surrogate (PostgreSQL refuses them: 22021).
+  app.use((req, _res, next) => {
+    const bad = textViolations(req.query);
+    next(bad.length > 0 ? invalid(bad) : undefined);
   });
 
   const api = express.Router();

@@ -10,8 +10,9 @@ const LONE_SURROGATE = /\p{Surrogate}/u;
 const badText = (s: string): string | null => (s.includes('\u0000') ? 'contains a NUL character' : LONE_SURROGATE.test(s) ? 'contains a lone UTF-16 surrogate' : null);
 
 /**
- * Every string (and key) PostgreSQL can store as text and jsonb and a reader can decode: no NUL, no lone UTF-16
- * surrogate. Each bad place is listed once, by its path.
+ * What PostgreSQL can store as text and jsonb and a reader gets back as sent: no NUL, no lone UTF-16 surrogate in
+ * any string or key, no number beyond a double (1E400 parses as Infinity, which JSON writes as null). Each bad place
+ * is listed once, by its path.
  */
 export const textViolations = (value: unknown, path: (string | number)[] = []): Violation[] => {
   const out: Violation[] = [];
@@ -19,6 +20,8 @@ export const textViolations = (value: unknown, path: (string | number)[] = []): 
     if (typeof v === 'string') {
       const problem = badText(v);
       if (problem) out.push({ path: p.map(String).join('.') || '(body)', message: problem });
+    } else if (typeof v === 'number' && !Number.isFinite(v)) {
+      out.push({ path: p.map(String).join('.') || '(body)', message: 'a number beyond what a double holds (send it as a string)' });
     } else if (Array.isArray(v)) v.forEach((x, i) => visit(x, [...p, i]));
     else if (v !== null && typeof v === 'object') {
       for (const [k, x] of Object.entries(v)) {

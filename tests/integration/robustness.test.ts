@@ -153,6 +153,10 @@ describe.each(storeTargets())('robustness on $name', (target) => {
         expect(res.status, path).toBe(400);
         expect(res.body.violations.map((v: any) => v.path), path).toContain(path);
       }
+      // 1E400 parses as Infinity, which JSON writes as null: refused rather than stored as something else.
+      const infinite = await send('POST', `${T}/log-event`, `{"guid":"${guid}","event_type":"NOTE","channel":"SYSTEM","details":{"x":1E400}}`);
+      expect(infinite.status).toBe(400);
+      expect(infinite.body.violations.map((v: any) => v.path)).toEqual(['details.x']);
       const tooDeep = await send('POST', `${T}/log-event`, `{"guid":"${guid}","event_type":"NOTE","channel":"SYSTEM","details":${'{"d":'.repeat(3000)}1${'}'.repeat(3000)}}`);
       expect(tooDeep.status).toBe(400);
       const deeper = await send('POST', `${T}/events`, `${'['.repeat(12_000)}${']'.repeat(12_000)}`);

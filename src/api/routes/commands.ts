@@ -1,6 +1,7 @@
 // Command API for channel systems: generate a GUID, log events (one or a batch), request a transition.
 import { randomUUID } from 'node:crypto';
 import { Router, type Request, type Response } from 'express';
+import { isGuid } from '../../domain/guid.ts';
 import type { TrackingEvent } from '../../domain/tracking-event.ts';
 import { executeJourneyCommand, executeJourneyCommands } from '../../eventstore/journey-commands.ts';
 import { issueGuid, openConversation, type GuidOutcome } from '../../eventstore/guid-issuer.ts';
@@ -150,6 +151,8 @@ export const commandRoutes = (deps: AppDeps): Router => {
 
   router.post('/journey/:guid/transition', async (req, res) => {
     const guid = String(req.params['guid']);
+    // Not a GUID, not a journey: answered before anything reads a stream by that name.
+    if (!isGuid(guid)) throw new ProblemError('unknown_guid', `No journey with GUID ${guid}`);
     const parsed = transitionBody.safeParse(bodyOf(req));
     if (!parsed.success) throw invalid(toViolations(parsed.error));
     const outcome = await executeJourneyCommand(deps.store, guid, {

@@ -9,6 +9,7 @@ import { getJourneyRows, listJourneys, summaryJson } from '../../projections/jou
 import { streamAudit } from '../audit-stream.ts';
 import type { AppDeps } from '../deps.ts';
 import { ProblemError } from '../problems.ts';
+import { textViolations } from '../../domain/payload-limits.ts';
 import { toViolations } from '../../domain/violation.ts';
 import { auditQuery, journeyQuery, listJourneysQuery } from '../schemas.ts';
 
@@ -18,15 +19,19 @@ const encodeCursor = (c: Record<string, string>) => Buffer.from(JSON.stringify(c
 const badCursor = (param: string) =>
   new ProblemError('validation_failed', `${param}: not a cursor this API issued`, { violations: [{ path: param, message: 'not a cursor this API issued' }] });
 
-/** A cursor's time must be one PostgreSQL can compare (a forged "+275760-09-13" or year 0 is not). */
-const validTime = (s: unknown): s is string => typeof s === 'string' && !Number.isNaN(Date.parse(s)) && Math.abs(new Date(s).getUTCFullYear() - 2000) < 8000;
+/** A cursor's time is an event time: from 1970 to the year 9999 (a forged "+275760-09-13" or 4714 BC is not). */
+const validTime = (s: unknown): s is string => {
+  if (typeof s !== 'string') return false;
+  const t = Date.parse(s);
+  return !Number.isNaN(t) && t >= 0 && new Date(t).getUTCFullYear() <= 9999;
+};
 
 /** The keyset position a cursor holds: a time and an id, or a 400 naming the parameter. */
 const decodeCursor = (s: string, param: string, timeKey: string, idKey: string): Record<string, string> => {
   try {
     const c = JSON.parse(Buffer.from(s, 'base64url').toString()) as Record<string, unknown>;
     const id = c[idKey];
-    if (validTime(c[timeKey]) && typeof id === 'string' && id.length <= 200) return { [timeKey]: c[timeKey], [idKey]: id };
+    if (validTime(c[timeKey]) && typeof id === 'string' && id.length <= 200 && textViolations(id).length === 0) return { [timeKey]: c[timeKey], [idKey]: id };
   } catch {
     // fall through
   }
