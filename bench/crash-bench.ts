@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import type { StoreConfig } from '../src/eventstore/index.ts';
-import { READ_MODEL_TABLES } from '../src/projections/schema.ts';
+import { PROJECTIONS } from '../src/projections/registry.ts';
+
+const READ_MODEL_TABLES = PROJECTIONS.flatMap((p) => p.tables);
 import { cleanupAll, cleanups, createBenchDataDir, log, sleep, startServer, type Server } from './bench-harness.ts';
 import { book, Ledger, nextRequest, PATHS, prng, type Mode, type Req, type Rng } from './crash-clients.ts';
 import { createCrashDatabase, verify, type Verdict } from './crash-verify.ts';

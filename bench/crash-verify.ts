@@ -1,10 +1,14 @@
 // The crash bench's store side: a throwaway PostgreSQL database, and the checks of a stopped store against what the
 // clients were told (every acknowledged event once, every acknowledged journey there, read models equal to a rebuild).
+import { narrow } from '../src/projections/runner/read-model-db.ts';
 import pg from 'pg';
 import type { StoreConfig } from '../src/eventstore/index.ts';
-import { readCheckpoint } from '../src/projections/checkpoints.ts';
-import { rebuildReadModels } from '../src/projections/rebuild.ts';
-import { READ_MODEL_TABLES } from '../src/projections/schema.ts';
+import { readCheckpoint } from '../src/projections/runner/checkpoints.ts';
+import { PROJECTIONS } from '../src/projections/registry.ts';
+import { rebuildProjections } from '../src/projections/runner/rebuild.ts';
+import { poolOf } from '../src/eventstore/postgres/index.ts';
+
+const READ_MODEL_TABLES = PROJECTIONS.flatMap((p) => p.tables);
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { cleanups, databaseUrl, log, PG_ADMIN_URL } from './bench-harness.ts';
 import type { Ledger } from './crash-clients.ts';
@@ -45,7 +49,7 @@ export const createCrashDatabase = async (keep: boolean): Promise<{ name: string
 // ---------------------------------------------------------------------------------------------------------------
 const jsonOf = (row: Record<string, unknown>) =>
   JSON.stringify(Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1))), (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
-const ORDER: Record<(typeof READ_MODEL_TABLES)[number], string> = {
+const ORDER: Record<string, string> = {
   tracking_events: 'guid, event_id',
   journey_summary: 'guid',
   journey_transitions: 'guid, seq',
@@ -53,14 +57,14 @@ const ORDER: Record<(typeof READ_MODEL_TABLES)[number], string> = {
 };
 const snapshot = async (rt: Runtime) => {
   const out: Record<string, string[]> = {};
-  for (const t of READ_MODEL_TABLES) out[t] = (await rt.store.pool.query<Record<string, unknown>>(`SELECT * FROM ${t} ORDER BY ${ORDER[t]}`)).rows.map(jsonOf);
+  for (const t of READ_MODEL_TABLES) out[t] = (await poolOf(rt.store).query<Record<string, unknown>>(`SELECT * FROM ${t} ORDER BY ${ORDER[t]}`)).rows.map(jsonOf);
   return out;
 };
 /** The rows that differ, by key, with the columns that differ where a key is in both. */
 const compareSnapshots = (live: Record<string, string[]>, rebuilt: Record<string, string[]>) => {
   const diffs: string[] = [];
   for (const t of READ_MODEL_TABLES) {
-    const keyCols = ORDER[t].split(', ');
+    const keyCols = ORDER[t]!.split(', ');
     const byKey = (rows: string[]) => {
       const m = new Map<string, { json: string; row: Record<string, unknown> }>();
       for (const json of rows) {
@@ -106,7 +110,7 @@ export interface Verdict {
 export const verify = async (config: StoreConfig, l: Ledger, selfCheck = false): Promise<Verdict> => {
   const rt = await openRuntime(config, 'threadline crash-bench verify');
   try {
-    const q = async <T extends Record<string, unknown>>(text: string) => (await rt.store.pool.query<T>(text)).rows;
+    const q = async <T extends Record<string, unknown>>(text: string) => (await poolOf(rt.store).query<T>(text)).rows;
     if (selfCheck) {
       // The checks must be able to fail: an acknowledgement the store never saw, and a second copy of a stored event.
       l.ackEvent('crash-self-check-never-stored', l.guids[0]!);
@@ -142,10 +146,11 @@ export const verify = async (config: StoreConfig, l: Ledger, selfCheck = false):
     ];
 
     // The server's projection should have caught up before it stopped; what is left is projected here by the same runner.
-    const cp = await readCheckpoint(rt.db, 'journeys');
+    const cp = await readCheckpoint(narrow(rt.db), rt.store.log, 'journeys');
     const [{ n: total } = { n: 0 }] = await q<{ n: number }>('SELECT count(*)::int AS n FROM emt_messages WHERE is_archived = FALSE');
     const checkpointBehind = `checkpoint events_processed ${cp?.eventsProcessed ?? 0} of ${total} events in the log`;
-    const projectedAfterStop = await rt.runner.catchUp();
+    let projectedAfterStop = 0;
+    await rt.projections.catchUp((_name, n) => (projectedAfterStop = Math.max(projectedAfterStop, n)));
     const [{ n: quarantined } = { n: 0 }] = await q<{ n: number }>('SELECT count(*)::int AS n FROM projection_quarantine');
 
     // ... and a read model row that a rebuild would not produce.
@@ -153,7 +158,7 @@ export const verify = async (config: StoreConfig, l: Ledger, selfCheck = false):
     const live = await snapshot(rt);
     const rows = Object.fromEntries(Object.entries(live).map(([t, r]) => [t, r.length]));
     log(`rebuilding the read models from ${total} events`);
-    await rebuildReadModels(rt.store);
+    await rebuildProjections({ readModels: rt.store.readModels, log: rt.store.log }, PROJECTIONS);
     const rebuildDiffs = compareSnapshots(live, await snapshot(rt));
     return { storedEvents: stored.size, lost, storedTwice, storedUnacknowledged, foreign, lostJourneys, journeysTwice, projectedAfterStop, checkpointBehind, quarantined, rows, rebuildDiffs };
   } finally {

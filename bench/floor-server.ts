@@ -9,7 +9,7 @@ import http from 'node:http';
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { openPgliteStore } from '../src/eventstore/pglite/index.ts';
-import { openPoolConnections } from '../src/runtime.ts';
+import { poolOf } from '../src/eventstore/postgres/index.ts';
 
 const kind = process.argv[2];
 const port = Number(process.env['PORT']);
@@ -24,11 +24,12 @@ const openPool = async () => {
     // are created at start and left unused.
     const store = await openPgliteStore({ dataDir: process.env['THREADLINE_DATA_DIR']!, command: 'floor-server' });
     process.once('SIGTERM', () => void store.close().finally(() => process.exit(0)));
-    return store.pool;
+    return poolOf(store);
   }
   // Connections kept open and opened up front, as `threadline serve` does.
   const pool = new pg.Pool({ connectionString: process.env['DATABASE_URL'], max: 4, idleTimeoutMillis: 0 });
-  await openPoolConnections(pool);
+  const opened = await Promise.all(Array.from({ length: 4 }, () => pool.connect()));
+  for (const c of opened) c.release();
   return pool;
 };
 const pool = await openPool();

@@ -1,40 +1,83 @@
 // The one place configuration is read: environment variables parsed by zod, once, at the composition root.
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { PREFIX_PATTERN } from './domain/guid.ts';
+import { PREFIX_PATTERN } from './domain/journeys/index.ts';
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
 
 /** A duration: `300ms`, `30s`, `5m`, `2h`, or a number of seconds. */
 const duration = z
   .string()
-  .regex(/^\d+(\.\d+)?(ms|s|m|h)?$/, 'a duration such as 500ms, 30s, 5m or 2h')
+  .regex(DURATION, 'a duration such as 500ms, 30s, 5m or 2h')
   .transform((v) => {
-    const [, n, unit] = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(v)!;
-    return Math.round(Number(n) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[(unit ?? 's') as 'ms' | 's' | 'm' | 'h']);
+    const [, n, unit] = DURATION.exec(v)!;
+    return Math.round(Number(n) * UNIT_MS[(unit ?? 's') as keyof typeof UNIT_MS]);
   });
 
+const SIZE = /^(\d+(?:\.\d+)?)\s*(b|kb|mb|gb)?$/i;
+const UNIT_BYTES = { b: 1, kb: 1024, mb: 1024 ** 2, gb: 1024 ** 3 } as const;
+
+/** A size in bytes: `512kb`, `1mb`, or a number of bytes (express's own notation, checked here, not at the first request). */
+const size = z
+  .string()
+  .regex(SIZE, 'a size such as 100kb, 1mb or a number of bytes')
+  .transform((v) => {
+    const [, n, unit] = SIZE.exec(v)!;
+    return Math.floor(Number(n) * UNIT_BYTES[(unit ?? 'b').toLowerCase() as keyof typeof UNIT_BYTES]);
+  })
+  .refine((n) => n >= 1024 && n <= 64 * 1024 ** 2, 'between 1kb and 64mb');
+
+const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+/** Every variable Threadline reads, with its default; the README's configuration table is checked against it. */
 const schema = z.object({
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: count(0, 65535).default(3000),
   HOST: z.string().default('0.0.0.0'),
   THREADLINE_DATA_DIR: z.string().min(1).default('./data'),
   DATABASE_URL: z.string().url().optional(),
+  THREADLINE_POOL_SIZE: count(1, 500).default(20),
+  THREADLINE_CONNECT_TIMEOUT: duration.default(10_000),
   THREADLINE_GUID_PREFIX: z.string().regex(PREFIX_PATTERN, 'uppercase letters and digits, starting with a letter').default('FORD'),
   THREADLINE_PUBLIC_URL: z.string().url().optional(),
-  THREADLINE_BODY_LIMIT: z.string().default('1mb'),
-  THREADLINE_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
+  THREADLINE_BODY_LIMIT: size.default(1024 ** 2),
+  THREADLINE_HEADERS_TIMEOUT: duration.default(10_000),
+  THREADLINE_REQUEST_TIMEOUT: duration.default(30_000),
   THREADLINE_MAX_FUTURE_SKEW: duration.default(5 * 60_000),
+  THREADLINE_READ_YOUR_WRITES_TIMEOUT: duration.default(5000),
+  THREADLINE_PREDICTION_MODEL_MAX_AGE: duration.default(30_000),
+  THREADLINE_PROJECTION_BATCH_SIZE: count(1, 10_000).default(500),
+  THREADLINE_PROJECTION_POLL: duration.default(100),
+  THREADLINE_PROJECTION_LINGER: duration.default(20),
+  THREADLINE_MAINTENANCE_INTERVAL: duration.default(10 * 60_000),
   THREADLINE_SHUTDOWN_GRACE: duration.default(10_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** The names of the variables the schema reads. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export interface Config {
   port: number;
   host: string;
-  store: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; connectionString: string; poolSize: number };
+  store: { kind: 'pglite'; dataDir: string } | { kind: 'postgres'; connectionString: string; poolSize: number; connectionTimeoutMs: number };
   guidPrefix: string;
   publicUrl: string;
-  bodyLimit: string;
+  http: {
+    bodyLimitBytes: number;
+    /** A client that trickles its headers or body cannot hold a connection (and a stopping process) for ever. */
+    headersTimeoutMs: number;
+    requestTimeoutMs: number;
+    /** How long a journey query waits for the caller's own writes to be projected before it answers 503. */
+    readYourWritesTimeoutMs: number;
+  };
   /** How far ahead of the server's clock an event time may be. */
   maxFutureSkewMs: number;
+  /** How stale the conversion-prediction model may get under writes (0 refits on every change). */
+  predictionModelMaxAgeMs: number;
+  projections: { batchSize: number; pollIntervalMs: number; lingerMs: number };
+  /** Where the database does not maintain itself (PGlite): how often VACUUM ANALYZE runs. */
+  maintenanceIntervalMs: number;
   /** How long a stopping server waits for in-flight requests before it closes their connections. */
   shutdownGraceMs: number;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -54,12 +97,20 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     port: c.PORT,
     host: c.HOST,
     store: c.DATABASE_URL
-      ? { kind: 'postgres', connectionString: c.DATABASE_URL, poolSize: c.THREADLINE_POOL_SIZE }
+      ? { kind: 'postgres', connectionString: c.DATABASE_URL, poolSize: c.THREADLINE_POOL_SIZE, connectionTimeoutMs: c.THREADLINE_CONNECT_TIMEOUT }
       : { kind: 'pglite', dataDir: resolve(c.THREADLINE_DATA_DIR) },
     guidPrefix: c.THREADLINE_GUID_PREFIX,
     publicUrl: (c.THREADLINE_PUBLIC_URL ?? `http://localhost:${c.PORT}`).replace(/\/$/, ''),
-    bodyLimit: c.THREADLINE_BODY_LIMIT,
+    http: {
+      bodyLimitBytes: c.THREADLINE_BODY_LIMIT,
+      headersTimeoutMs: c.THREADLINE_HEADERS_TIMEOUT,
+      requestTimeoutMs: c.THREADLINE_REQUEST_TIMEOUT,
+      readYourWritesTimeoutMs: c.THREADLINE_READ_YOUR_WRITES_TIMEOUT,
+    },
     maxFutureSkewMs: c.THREADLINE_MAX_FUTURE_SKEW,
+    predictionModelMaxAgeMs: c.THREADLINE_PREDICTION_MODEL_MAX_AGE,
+    projections: { batchSize: c.THREADLINE_PROJECTION_BATCH_SIZE, pollIntervalMs: c.THREADLINE_PROJECTION_POLL, lingerMs: c.THREADLINE_PROJECTION_LINGER },
+    maintenanceIntervalMs: c.THREADLINE_MAINTENANCE_INTERVAL,
     shutdownGraceMs: c.THREADLINE_SHUTDOWN_GRACE,
     logLevel: c.LOG_LEVEL,
   };

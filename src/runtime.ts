@@ -1,14 +1,15 @@
-// Composition of the store, the read models and the projection runner, shared by the CLI commands and tests.
+// Composition of the store, the read models and their workers, shared by the CLI commands and tests (the HTTP app
+// is composed on top of it by `serve`).
 import type { Kysely } from 'kysely';
 import pg from 'pg';
-import { openStore, type StoreConfig } from './eventstore/index.ts';
-import type { OpenedStore } from './eventstore/store.ts';
-import { projectJourneyEvents } from './projections/journey-projection.ts';
-import { migrateReadModels } from './projections/migrations.ts';
-import { createReadModelDb } from './projections/read-model-db.ts';
-import type { ReadModels } from './projections/schema.ts';
+import type { Config } from './config.ts';
+import { openStore, type OpenedStore, type StoreConfig } from './eventstore/index.ts';
+import { PROJECTIONS, type ReadModels } from './projections/registry.ts';
+import type { ProjectionDefinition } from './projections/runner/projection.ts';
+import { prepareProjections } from './projections/runner/runner-schema.ts';
 import { createMaintenanceWorker, type MaintenanceWorker } from './workers/maintenance-worker.ts';
-import { createProjectionRunner, type ProjectionRunner } from './workers/projection-runner.ts';
+import type { ProjectionWorkerOptions } from './workers/projection-worker.ts';
+import { createProjectionWorkers, type ProjectionWorkers } from './workers/projection-workers.ts';
 
 // int8 as bigint everywhere (Emmett sets the same); positions and counts are never silently rounded.
 pg.types.setTypeParser(20, (v: string) => BigInt(v));
@@ -16,7 +17,7 @@ pg.types.setTypeParser(20, (v: string) => BigInt(v));
 export interface Runtime {
   store: OpenedStore;
   db: Kysely<ReadModels>;
-  runner: ProjectionRunner;
+  projections: ProjectionWorkers;
   /** Only where the database does not maintain itself (PGlite, or PostgreSQL with autovacuum off). */
   maintenance: MaintenanceWorker | null;
   close(): Promise<void>;
@@ -24,48 +25,45 @@ export interface Runtime {
 
 export interface RuntimeOptions {
   logger?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
-  batchSize?: number;
+  projections?: ProjectionWorkerOptions;
+  maintenanceIntervalMs?: number;
+  /** Defaults to every registered projection. */
+  registry?: readonly ProjectionDefinition[];
 }
 
-/**
- * Opens every connection the pool may hold (they stay open), so that the first burst of traffic after a start
- * does not wait for new server processes. With 50 reads and 50 writes/s on a freshly started PostgreSQL-mode
- * server, GET journey p99 over the first 30 s was 364-370 ms without it and 168-242 ms with it; what is left is
- * the new server processes' caches.
- */
-export const openPoolConnections = async (pool: pg.Pool): Promise<number> => {
-  // Best effort: a server that refuses some (max_connections) leaves the rest to open on demand, as before.
-  const opened = await Promise.allSettled(Array.from({ length: pool.options.max }, () => pool.connect()));
-  for (const r of opened) if (r.status === 'fulfilled') r.value.release();
-  return opened.filter((r) => r.status === 'fulfilled').length;
-};
-
-/** PGlite runs no autovacuum; a PostgreSQL server may have it switched off. */
-const needsMaintenance = async (store: OpenedStore): Promise<boolean> => {
-  if (store.kind === 'pglite') return true;
-  const { rows } = await store.pool.query<{ autovacuum: string }>('SHOW autovacuum');
-  return rows[0]?.autovacuum !== 'on';
-};
+/** The runtime's options as the configuration sets them. */
+export const runtimeOptions = (config: Pick<Config, 'projections' | 'maintenanceIntervalMs'>, logger?: RuntimeOptions['logger']): RuntimeOptions => ({
+  logger,
+  projections: config.projections,
+  maintenanceIntervalMs: config.maintenanceIntervalMs,
+});
 
 export const openRuntime = async (config: StoreConfig, command: string, options: RuntimeOptions = {}): Promise<Runtime> => {
   const store = await openStore(config, command);
   try {
-    const db = createReadModelDb(store.pool);
-    await migrateReadModels(db as Kysely<unknown>);
-    const runner = createProjectionRunner(
-      { pool: store.pool, db, log: store.log, logOn: store.logOn, project: projectJourneyEvents, logger: options.logger },
-      { batchSize: options.batchSize },
+    const registry = options.registry ?? PROJECTIONS;
+    await prepareProjections(store.readModels, registry);
+    const projections = createProjectionWorkers(
+      registry,
+      {
+        readModels: store.readModels,
+        log: store.log,
+        logger: options.logger,
+        onQuarantine: (projection, e, error) =>
+          options.logger?.error({ err: error, projection, stream_id: e.streamId, stream_position: e.streamPosition.toString(), type: e.type }, 'event quarantined: the projection cannot apply it'),
+      },
+      options.projections,
     );
-    const maintenance = (await needsMaintenance(store)) ? createMaintenanceWorker(store.pool, { logger: options.logger }) : null;
+    const maintenance = store.maintenance.needed ? createMaintenanceWorker(store.maintenance, { intervalMs: options.maintenanceIntervalMs, logger: options.logger }) : null;
     // Statistics from the start: nothing else gathers them.
     await maintenance?.analyze();
     return {
       store,
-      db,
-      runner,
+      db: store.readModels as Kysely<ReadModels>,
+      projections,
       maintenance,
       close: async () => {
-        await runner.stop();
+        await projections.stop();
         await maintenance?.stop();
         await store.close();
       },

@@ -1,7 +1,6 @@
 // `threadline demo --journeys N`: creates N demo journeys through the command side (GUID issue, then events).
-import { executeJourneyCommand } from '../eventstore/journey-commands.ts';
-import { issueGuid } from '../eventstore/guid-issuer.ts';
-import type { OpenedStore } from '../eventstore/store.ts';
+import { issueGuid, journeyCommands } from '../application/journeys/index.ts';
+import type { CommandStore } from '../eventstore/index.ts';
 import { demoJourney, seededRandom } from './demo/demo-journeys.ts';
 
 export interface DemoOptions {
@@ -13,7 +12,7 @@ export interface DemoOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-export const createDemoJourneys = async (store: OpenedStore, o: DemoOptions): Promise<string[]> => {
+export const createDemoJourneys = async (store: CommandStore, o: DemoOptions): Promise<string[]> => {
   const rnd = seededRandom(o.seed);
   const start = o.start ?? new Date(Date.now() - 45 * 24 * 3_600_000);
   const guids: string[] = [];
@@ -35,7 +34,7 @@ export const createDemoJourneys = async (store: OpenedStore, o: DemoOptions): Pr
       if (!issued.ok) throw new Error(issued.error.message);
       const receivedAt = j.events.at(-1)!.occurred_at;
       // One append per journey: batching per stream is the throughput lever.
-      const outcome = await executeJourneyCommand(store, issued.guid, {
+      const outcome = await journeyCommands.execute(store, issued.guid, {
         type: 'LogEvents',
         data: {
           events: j.events.map((e, k) => ({

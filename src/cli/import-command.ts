@@ -1,8 +1,8 @@
 // `threadline import --file F [--dry-run] [--report R]`: the file's lines as NDJSON, a progress bar, a report.
 import { createReadStream, statSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import type { TimeBounds } from '../domain/journey-requests.ts';
-import type { CommandStore } from '../eventstore/store.ts';
+import { type TimeBounds } from '../domain/journeys/index.ts';
+import type { CommandStore } from '../eventstore/index.ts';
 import { importHistory, type ImportReport, type NumberedLine } from './import/import-history.ts';
 import { progressBar } from './progress.ts';
 

@@ -2,12 +2,12 @@
 import { createWriteStream, existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { pino } from 'pino';
-import { streamAudit } from '../api/audit-stream.ts';
+import { streamAudit } from '../application/audit-export.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
-import { DataDirLockedError } from '../eventstore/pglite/data-dir-lock.ts';
-import { readCheckpoint } from '../projections/checkpoints.ts';
-import { rebuildReadModels } from '../projections/rebuild.ts';
-import { openRuntime } from '../runtime.ts';
+import { DataDirLockedError, openStore } from '../eventstore/index.ts';
+import { PROJECTIONS, projectionNamed } from '../projections/registry.ts';
+import { rebuildProjections } from '../projections/runner/rebuild.ts';
+import { openRuntime, runtimeOptions } from '../runtime.ts';
 import { attributionCommand } from './attribution-command.ts';
 import { createDemoJourneys } from './demo-command.ts';
 import { runImport, summarise, writeReport } from './import-command.ts';
@@ -18,7 +18,8 @@ const USAGE = `Usage: threadline <command> [options]
 
 Commands:
   serve                         run the HTTP API and the projections (what npm start runs)
-  rebuild                       drop every read model and replay the log from position 0
+  rebuild [--projection NAME]   drop the read models (all, or one: ${PROJECTIONS.map((p) => p.name).join(', ')}) and replay
+                                the log from position 0 into them
   import --file FILE.ndjson [--dry-run] [--report FILE]
                                 load history: journeys (generate-guid or conversation bodies, with the GUID
                                 they already have) and events (log-event bodies); idempotent; see docs/import.md
@@ -35,7 +36,7 @@ const storeOf = (c: Config) => c.store;
 
 const withRuntime = async <T>(command: string, fn: (rt: Awaited<ReturnType<typeof openRuntime>>, config: Config) => Promise<T>) => {
   const config = loadConfig();
-  const rt = await openRuntime(storeOf(config), command);
+  const rt = await openRuntime(storeOf(config), command, runtimeOptions(config));
   try {
     return await fn(rt, config);
   } finally {
@@ -45,10 +46,9 @@ const withRuntime = async <T>(command: string, fn: (rt: Awaited<ReturnType<typeo
 
 /** Projects what a command wrote, with a progress bar, so that the read models answer for it at once. */
 const catchUpProjections = async (rt: Awaited<ReturnType<typeof openRuntime>>) => {
-  const { rows } = await rt.store.pool.query<{ n: bigint }>('SELECT count(*) AS n FROM emt_messages WHERE is_archived = FALSE');
-  const behind = Number(rows[0]?.n ?? 0) - Number((await readCheckpoint(rt.db, 'journeys'))?.eventsProcessed ?? 0);
+  const total = await rt.store.log.count();
   const bar = progressBar('projecting');
-  await rt.runner.catchUp((n) => bar(n, Math.max(n, behind)));
+  await rt.projections.catchUp((name, n) => bar(n, Math.max(n, total)));
   await rt.maintenance?.analyze();
 };
 
@@ -59,11 +59,20 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     return 0;
   },
 
-  async rebuild() {
+  async rebuild(args) {
+    const { values } = parseArgs({ args, options: { projection: { type: 'string' } } });
+    const chosen = values.projection === undefined ? PROJECTIONS : [projectionNamed(values.projection)];
+    if (chosen.some((p) => p === undefined)) throw new UsageError(`--projection: one of ${PROJECTIONS.map((p) => p.name).join(', ')}`);
     return withRuntime('threadline rebuild', async (rt) => {
-      const n = await rebuildReadModels(rt.store, progressBar('rebuild'));
+      const bars = new Map<string, ReturnType<typeof progressBar>>();
+      const replayed = await rebuildProjections({ readModels: rt.store.readModels, log: rt.store.log }, chosen as typeof PROJECTIONS, (name, done, total) => {
+        if (!bars.has(name)) bars.set(name, progressBar(`rebuild ${name}`));
+        bars.get(name)!(done, total);
+      });
       await rt.maintenance?.runOnce();
-      process.stderr.write(`rebuilt the read models from ${n} events\n`);
+      const names = Object.keys(replayed);
+      const events = Math.max(0, ...Object.values(replayed));
+      process.stderr.write(`rebuilt the read models (${names.join(', ')}) from ${events} events\n`);
       return 0;
     });
   },
@@ -73,10 +82,12 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
     for (const k of ['from', 'to'] as const) {
       if (values[k] !== undefined && Number.isNaN(Date.parse(values[k]))) throw new UsageError(`--${k}: not a date-time: ${values[k]}`);
     }
-    return withRuntime('threadline export', async (rt) => {
+    // The log is all an export reads: the store alone, without the read models' start-up work.
+    const store = await openStore(loadConfig().store, 'threadline export');
+    try {
       const out = values.out ? createWriteStream(values.out) : process.stdout;
       const n = await streamAudit(
-        rt.store.log,
+        store.log,
         {
           streamId: values.guid ? `journey-${values.guid}` : undefined,
           recordedFrom: values.from ? new Date(values.from) : undefined,
@@ -87,7 +98,9 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       if (values.out) await new Promise((r) => (out as ReturnType<typeof createWriteStream>).end(r));
       process.stderr.write(`exported ${n} events\n`);
       return 0;
-    });
+    } finally {
+      await store.close();
+    }
   },
 
   async import(args) {

@@ -1,28 +1,39 @@
 // `threadline serve`: open the store, migrate, start the projections, listen; drain and stop cleanly on SIGTERM.
 import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { buildApp } from '../api/app.ts';
+import { buildApp } from '../api/http/app.ts';
+import type { AppConfig } from '../api/http/deps.ts';
 import type { Config } from '../config.ts';
-import { openPoolConnections, openRuntime } from '../runtime.ts';
+import { openRuntime, runtimeOptions } from '../runtime.ts';
+
+/** The HTTP app's options as the configuration sets them. */
+export const appConfigOf = (config: Config): AppConfig => ({
+  guidPrefix: config.guidPrefix,
+  publicUrl: config.publicUrl,
+  bodyLimitBytes: config.http.bodyLimitBytes,
+  maxFutureSkewMs: config.maxFutureSkewMs,
+  readYourWritesTimeoutMs: config.http.readYourWritesTimeoutMs,
+  predictionModelMaxAgeMs: config.predictionModelMaxAgeMs,
+});
 
 export const serve = async (config: Config, logger: Logger): Promise<Server> => {
-  const rt = await openRuntime(config.store, 'threadline serve', { logger });
-  await openPoolConnections(rt.store.pool);
+  const rt = await openRuntime(config.store, 'threadline serve', runtimeOptions(config, logger));
+  await rt.store.warmUp();
   let ready = true;
-  rt.runner.start();
+  rt.projections.start();
   rt.maintenance?.start();
   const app = buildApp({
     store: rt.store,
     db: rt.db,
-    projections: rt.runner,
-    config: { guidPrefix: config.guidPrefix, publicUrl: config.publicUrl, bodyLimit: config.bodyLimit, maxFutureSkewMs: config.maxFutureSkewMs },
+    projections: rt.projections,
+    config: appConfigOf(config),
     logger,
     isReady: () => ready,
   });
   const server = app.listen(config.port, config.host);
   // A client that trickles its headers or body cannot hold a connection (and a stopping process) for ever.
-  server.headersTimeout = 10_000;
-  server.requestTimeout = 30_000;
+  server.headersTimeout = config.http.headersTimeoutMs;
+  server.requestTimeout = config.http.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('listening', resolve);
     server.once('error', reject);

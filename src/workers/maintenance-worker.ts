@@ -1,6 +1,6 @@
 // Table maintenance where nothing else does it (PGlite has no autovacuum; a PostgreSQL server may run with it off):
 // without it the planner has no statistics and updated read-model rows leave dead tuples behind forever.
-import type pg from 'pg';
+import type { Maintenance } from '../eventstore/index.ts';
 
 export interface MaintenanceWorker {
   /** VACUUM (ANALYZE) every table now (skipped while another process does it). */
@@ -12,7 +12,7 @@ export interface MaintenanceWorker {
 }
 
 export const createMaintenanceWorker = (
-  pool: pg.Pool,
+  maintenance: Maintenance,
   options: { intervalMs?: number; logger?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void } } = {},
 ): MaintenanceWorker => {
   const intervalMs = options.intervalMs ?? 10 * 60_000;
@@ -20,20 +20,7 @@ export const createMaintenanceWorker = (
   let running: Promise<void> | null = null;
   const runOnce = async () => {
     const started = Date.now();
-    const client = await pool.connect();
-    try {
-      // One process at a time when several share a database; VACUUM cannot run inside a transaction block.
-      const { rows } = await client.query<{ locked: boolean }>("SELECT pg_try_advisory_lock(hashtext('threadline:maintenance')) AS locked");
-      if (!rows[0]?.locked) return;
-      try {
-        await client.query('VACUUM (ANALYZE)');
-      } finally {
-        await client.query("SELECT pg_advisory_unlock(hashtext('threadline:maintenance'))");
-      }
-    } finally {
-      client.release();
-    }
-    options.logger?.info({ ms: Date.now() - started }, 'vacuum analyze done');
+    if (await maintenance.vacuum()) options.logger?.info({ ms: Date.now() - started }, 'vacuum analyze done');
   };
   const tick = () => {
     running = runOnce()
@@ -44,9 +31,7 @@ export const createMaintenanceWorker = (
   };
   return {
     runOnce,
-    analyze: async () => {
-      await pool.query('ANALYZE');
-    },
+    analyze: () => maintenance.analyze(),
     start() {
       if (!timer) timer = setInterval(tick, intervalMs);
       timer.unref();

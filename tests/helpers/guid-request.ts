@@ -1,5 +1,5 @@
 // A GUID request for a fixed risk event (BAT, HIGH, 2024-12-07): tests vary the vehicle and what they need.
-import type { GuidRequest } from '../../src/eventstore/guid-issuer.ts';
+import type { GuidRequest } from '../../src/application/journeys/guid-issuer.ts';
 
 export const guidRequest = (vin: string, overrides: Partial<GuidRequest> = {}): GuidRequest => ({
   prefix: 'FORD',

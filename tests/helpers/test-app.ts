@@ -2,7 +2,10 @@
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
-import { buildApp } from '../../src/api/app.ts';
+import { buildApp } from '../../src/api/http/app.ts';
+import type { AppConfig } from '../../src/api/http/deps.ts';
+import { appConfigOf } from '../../src/cli/serve.ts';
+import { loadConfig } from '../../src/config.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import type { StoreTarget } from './test-stores.ts';
 
@@ -14,16 +17,22 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/** The app's options as an unconfigured server has them (the defaults live in src/config.ts only), with overrides. */
+export const testAppConfig = (overrides: Partial<AppConfig> = {}): AppConfig => ({
+  ...appConfigOf(loadConfig({ THREADLINE_PUBLIC_URL: 'http://localhost' })),
+  ...overrides,
+});
+
 export const startTestApp = async (target: StoreTarget, options: { runner?: boolean } = {}): Promise<TestApp> => {
   const { config, cleanup } = await target.create();
   const rt = await openRuntime(config, 'vitest');
-  if (options.runner !== false) rt.runner.start();
+  if (options.runner !== false) rt.projections.start();
   const app = buildApp({
     store: rt.store,
     db: rt.db,
-    projections: rt.runner,
-    config: { guidPrefix: 'FORD', publicUrl: 'http://localhost', bodyLimit: '1mb', readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0 },
-    logger: pino({ level: 'silent' }),
+    projections: rt.projections,
+    config: testAppConfig({ readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0, validateResponses: true }),
+    logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
   });
   const server: Server = await new Promise((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));

@@ -1,7 +1,8 @@
 // Attribution, journey analytics, predictions and insights over real HTTP, on journeys whose paths we chose.
+import { query } from '../helpers/sql.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fitMarkovChain, markov, type AttributionPath } from '../../src/domain/attribution/index.ts';
-import { rebuildReadModels } from '../../src/projections/rebuild.ts';
+import { rebuild } from '../helpers/rebuild.ts';
 import { startTestApp, riskBody, type TestApp } from '../helpers/test-app.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
 
@@ -102,13 +103,13 @@ describe.each(storeTargets())('analytics API on $name', (target) => {
   afterAll(async () => app?.close());
 
   it('keeps each journey path sorted by event time, with its conversion time and value', async () => {
-    const { rows } = await app.rt.store.pool.query('SELECT * FROM journey_paths WHERE guid = $1', [g['A']]);
+    const { rows } = await query(app.rt.store, 'SELECT * FROM journey_paths WHERE guid = $1', [g['A']]);
     expect(rows[0]).toMatchObject({ converted: true, value: '300.00' });
     const touches = JSON.parse(rows[0].touches) as [number, string][];
     expect(touches.map((t) => t[1])).toEqual(['EMAIL', 'SMS', 'SMS', 'EMAIL']);
     expect(touches.map((t) => t[0])).toEqual([0, 1, 2, 4].map((h) => T0 + h * HOUR));
     expect(rows[0].converted_at.getTime()).toBe(T0 + 3 * HOUR);
-    const h = await app.rt.store.pool.query('SELECT touches, converted FROM journey_paths WHERE guid = $1', [g['H']]);
+    const h = await query(app.rt.store, 'SELECT touches, converted FROM journey_paths WHERE guid = $1', [g['H']]);
     expect(h.rows[0]).toEqual({ touches: '[]', converted: false });
   });
 
@@ -321,10 +322,10 @@ describe.each(storeTargets())('analytics API on $name', (target) => {
   });
 
   it('rebuilds journey_paths by replay into the same rows', async () => {
-    const q = async () => JSON.stringify((await app.rt.store.pool.query('SELECT * FROM journey_paths ORDER BY guid')).rows);
+    const q = async () => JSON.stringify((await query(app.rt.store, 'SELECT * FROM journey_paths ORDER BY guid')).rows);
     const before = await q();
     expect(JSON.parse(before)).toHaveLength(8);
-    await rebuildReadModels(app.rt.store);
+    await rebuild(app.rt);
     expect(await q()).toEqual(before);
   });
 });

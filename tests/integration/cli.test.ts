@@ -23,7 +23,8 @@ describe('threadline CLI on the embedded store', () => {
   });
   afterAll(async () => cleanup?.());
 
-  it('creates demo journeys, exports them in log order, rebuilds, and refuses a second process', async () => {
+  // Six processes, each opening the embedded store (PGlite takes seconds to start): more than the default timeout.
+  it('creates demo journeys, exports them in log order, rebuilds, and refuses a second process', { timeout: 240_000 }, async () => {
     const env = { THREADLINE_DATA_DIR: dataDir };
     const demo = await cli(['demo', '--journeys', '5', '--seed', '3'], env);
     expect(demo.stderr).toContain('created 5 demo journeys');
@@ -41,7 +42,7 @@ describe('threadline CLI on the embedded store', () => {
 
     const rebuild = await cli(['rebuild'], env);
     expect(rebuild.code).toBe(0);
-    expect(rebuild.stderr).toMatch(/rebuilt the read models from \d+ events/);
+    expect(rebuild.stderr).toMatch(/rebuilt the read models \(journeys, journey-paths\) from \d+ events/);
 
     let rt: Runtime | undefined;
     try {

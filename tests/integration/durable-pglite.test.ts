@@ -1,4 +1,5 @@
 // The embedded store syncs its commits to disk: PGlite's own defaults (fsync off, a no-op fsync) would not.
+import { poolOf } from '../../src/eventstore/postgres/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,7 +41,7 @@ describe('embedded store durability', () => {
   it('runs the embedded event store with fsync on', async () => {
     const store = await openStore({ kind: 'pglite', dataDir: tempDir() }, 'vitest');
     try {
-      const { rows } = await store.pool.query<{ fsync: string; wal_sync_method: string }>(
+      const { rows } = await poolOf(store).query<{ fsync: string; wal_sync_method: string }>(
         "SELECT current_setting('fsync') AS fsync, current_setting('wal_sync_method') AS wal_sync_method",
       );
       expect(rows[0]).toEqual({ fsync: 'on', wal_sync_method: 'fsync' });

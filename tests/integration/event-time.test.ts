@@ -1,5 +1,6 @@
 // Event time over real HTTP on both stores: backfilled history gives the right journey, arrival order and batch
 // splits change nothing, the future is bounded, and an opt-out is no engagement.
+import { query } from '../helpers/sql.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoJourney, seededRandom } from '../../src/cli/demo/demo-journeys.ts';
@@ -22,7 +23,7 @@ describe.each(storeTargets())('event time on $name', (target) => {
     expect(res.status).toBe(201);
     return res.body.guid as string;
   };
-  const storedEvents = async () => Number((await app.rt.store.pool.query('SELECT count(*) AS n FROM emt_messages')).rows[0].n);
+  const storedEvents = async () => Number((await query(app.rt.store, 'SELECT count(*) AS n FROM emt_messages')).rows[0].n);
   const body = (guid: string, e: AppendixEvent) => ({ guid, ...e });
   const journey = async (guid: string) => {
     const res = await app.get(`${T}/journey/${guid}`);

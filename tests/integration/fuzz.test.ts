@@ -1,5 +1,6 @@
 // Fuzzing the HTTP API over real HTTP on both stores: whatever a client sends, the answer is a 2xx or a 4xx
 // problem+json with a stable code, never a 5xx, and only what a 2xx acknowledged is stored.
+import { query } from '../helpers/sql.ts';
 import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
@@ -325,7 +326,7 @@ describe.each(storeTargets())('fuzz on $name', (target) => {
   };
 
   const counts = async () => {
-    const { rows } = await app.rt.store.pool.query(
+    const { rows } = await query(app.rt.store, 
       `SELECT count(*) AS total, count(*) FILTER (WHERE message_type = 'TrackingEventLogged') AS logged,
               count(*) FILTER (WHERE message_type = 'JourneyCreated') AS created,
               count(*) FILTER (WHERE message_type = 'GuidReserved') AS reserved,

@@ -1,7 +1,8 @@
 // GUID issue on the event store: a random collision with another journey is detected and resolved.
+import { query } from '../helpers/sql.ts';
 import { describe, expect, it } from 'vitest';
 import { openStore } from '../../src/eventstore/index.ts';
-import { issueGuid, openConversation, type ConversationRequest, type GuidRequest } from '../../src/eventstore/guid-issuer.ts';
+import { issueGuid, openConversation, type ConversationRequest, type GuidRequest } from '../../src/application/journeys/guid-issuer.ts';
 import { guidRequest } from '../helpers/guid-request.ts';
 import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
 
@@ -29,7 +30,7 @@ describe.each(storeTargets())('GUID issue on $name', (target) => {
 
   it('refuses an Idempotency-Key reused for another risk event, and stores nothing for it', async () => {
     const keyed = (vin: string, hex: string): GuidRequest => ({ ...request(vin, [hex], 'KEYD'), idempotencyKey: 'key-1' });
-    const streams = async () => (await store().pool.query<{ stream_id: string }>('SELECT stream_id FROM emt_streams ORDER BY stream_id')).rows.map((r) => r.stream_id);
+    const streams = async () => (await query(store(), 'SELECT stream_id FROM emt_streams ORDER BY stream_id')).rows.map((r) => r.stream_id);
     expect(await issueGuid(store(), keyed('KEYD1FTFW1ET5DFC1', 'DDDDDD'))).toMatchObject({ ok: true, created: true });
     expect(await issueGuid(store(), keyed('KEYD1FTFW1ET5DFC1', 'DDDDDE'))).toEqual({ ok: true, guid: 'KEYD-2024-12-07-BAT-HIG-DET001-DDDDDD', created: false });
     const before = await streams();

@@ -1,4 +1,5 @@
 // `threadline import` on both stores: history with its GUIDs, twice, with bad lines, and as a dry run.
+import { query } from '../helpers/sql.ts';
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/cli/import-command.ts';
-import { getJourneyRows } from '../../src/projections/journey-queries.ts';
+import { getJourneyRows } from '../../src/projections/journeys/journey-queries.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { APPENDIX_EVENTS, APPENDIX_RISK_EVENT, APPENDIX_TRANSITIONS } from '../fixtures/prd-appendix-journey.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
@@ -50,7 +51,7 @@ describe.each(storeTargets())('import on $name', (target) => {
     return path;
   };
   const run = (path: string, dryRun = false) => runImport(rt.store, { file: path, dryRun, prefix: 'FORD', maxFutureSkewMs: 300_000, stderr: { write: () => true, isTTY: false } as never });
-  const stored = async () => Number((await rt.store.pool.query('SELECT count(*) AS n FROM emt_messages')).rows[0].n);
+  const stored = async () => Number((await query(rt.store, 'SELECT count(*) AS n FROM emt_messages')).rows[0].n);
 
   it('validates a dry run without storing anything', async () => {
     const report = await run(file('history.ndjson', historyLines()), true);
@@ -73,7 +74,7 @@ describe.each(storeTargets())('import on $name', (target) => {
     expect(again).toMatchObject({ journeys: { created: 0, duplicate: 3 }, events: { stored: 0, duplicate: 12 }, rejected: 3 });
     expect(await stored()).toBe(count);
 
-    await rt.runner.catchUp();
+    await rt.projections.catchUp();
     const rows = (await getJourneyRows(rt.db, GUID))!;
     expect(rows.summary).toMatchObject({ current_state: 'CLOSED', conversion_channel: 'SMS', total_events: APPENDIX_EVENTS.length });
     expect(rows.transitions.map((t) => [t.from_state, t.to_state, t.entered_at.toISOString()])).toEqual(APPENDIX_TRANSITIONS);

@@ -1,4 +1,5 @@
 // The command and query API, run unchanged against the embedded store and PostgreSQL over real HTTP.
+import { query } from '../helpers/sql.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, riskBody, type TestApp } from '../helpers/test-app.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
@@ -18,12 +19,16 @@ describe.each(storeTargets())('journey API on $name', (target) => {
     return res.body.guid as string;
   };
   const log = (guid: string, event: Record<string, unknown>) => app.post(`${T}/log-event`, { guid, channel: 'EMAIL', ...event });
-  const storedEventCount = async () => Number((await app.rt.store.pool.query('SELECT count(*) AS n FROM emt_messages')).rows[0].n);
+  const storedEventCount = async () => Number((await query(app.rt.store, 'SELECT count(*) AS n FROM emt_messages')).rows[0].n);
 
   it('reports health with the store kind', async () => {
     const res = await app.get('/healthz');
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({ status: 'ok', store: target.name, projections: { journeys: { state: 'running', quarantined: 0 } } });
+    expect(res.body).toEqual({
+      status: 'ok',
+      store: target.name,
+      projections: { journeys: { state: 'running', quarantined: 0 }, 'journey-paths': { state: 'running', quarantined: 0 } },
+    });
   });
 
   describe('generate-guid', () => {

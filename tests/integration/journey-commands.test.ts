@@ -1,10 +1,13 @@
 // Journey commands on the event store: the in-process state this process keeps never outvotes the stream.
 import { describe, expect, it } from 'vitest';
-import type { TrackingEvent } from '../../src/domain/tracking-event.ts';
-import { issueGuid } from '../../src/eventstore/guid-issuer.ts';
-import { executeJourneyCommand, openStore } from '../../src/eventstore/index.ts';
+import type { TrackingEvent } from '../../src/domain/journeys/tracking-event.ts';
+import { issueGuid, journeyCommands } from '../../src/application/journeys/index.ts';
+import { openStore } from '../../src/eventstore/index.ts';
+
 import { guidRequest } from '../helpers/guid-request.ts';
 import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
+
+const executeJourneyCommand = journeyCommands.execute;
 
 const event = (guid: string, event_id: string, event_type: string, channel: TrackingEvent['channel'], occurred_at: string): TrackingEvent => ({
   event_id,

@@ -1,12 +1,13 @@
 // Replay: dropping the read models and replaying the log from position 0 gives the same rows.
+import { query } from '../helpers/sql.ts';
 import { describe, expect, it } from 'vitest';
 import { createDemoJourneys } from '../../src/cli/demo-command.ts';
-import { rebuildReadModels } from '../../src/projections/rebuild.ts';
+import { rebuild } from '../helpers/rebuild.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { storeTargets, useFreshStore } from '../helpers/test-stores.ts';
 
 const snapshot = async (rt: Runtime) => {
-  const q = async (sql: string) => JSON.stringify((await rt.store.pool.query(sql)).rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
+  const q = async (sql: string) => JSON.stringify((await query(rt.store, sql)).rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v));
   return {
     events: await q('SELECT * FROM tracking_events ORDER BY guid, event_id'),
     summaries: await q('SELECT * FROM journey_summary ORDER BY guid'),
@@ -22,16 +23,16 @@ describe.each(storeTargets())('rebuild on $name', (target) => {
     const guids = await createDemoJourneys(rt().store, { journeys: 60, seed: 7, concurrency: 4, prefix: 'FORD', start: new Date('2026-01-01T00:00:00Z') });
     // The live projection (batches of 500: journeys straddle batch boundaries) until it has every journey's last
     // event; on a shared PostgreSQL server another session's open transaction can hold the log's visibility back.
-    rt().runner.start();
-    for (const guid of guids) expect(await rt().runner.waitForStream(`journey-${guid}`, 60_000)).toBe(true);
-    await rt().runner.stop();
+    rt().projections.start();
+    for (const guid of guids) expect(await rt().projections.waitForStream(`journey-${guid}`, 60_000)).toBe(true);
+    await rt().projections.stop();
     const before = await snapshot(rt());
     expect(JSON.parse(before.summaries)).toHaveLength(60);
     expect(JSON.parse(before.paths)).toHaveLength(60);
     expect(JSON.parse(before.paths).some((p: { converted: boolean; value: string | null }) => p.converted && p.value !== null)).toBe(true);
     expect(JSON.parse(before.events).length).toBeGreaterThan(60 * 4);
     let reported = 0;
-    const replayed = await rebuildReadModels(rt().store, (done) => (reported = done));
+    const replayed = await rebuild(rt(), (done) => (reported = done));
     expect(replayed).toBeGreaterThan(0);
     expect(reported).toBe(replayed);
     expect(await snapshot(rt())).toEqual(before);

@@ -1,10 +1,11 @@
 // Robustness of the core over real HTTP on both stores: whatever is acknowledged is projected and read back exactly,
 // a failing event is quarantined instead of stalling everyone, batches tell the truth, GUID retries are idempotent,
 // and journeys of any size can be read.
+import { query } from '../helpers/sql.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson } from '../../src/eventstore/lossless-json.ts';
-import { rebuildReadModels } from '../../src/projections/rebuild.ts';
+import { rebuild } from '../helpers/rebuild.ts';
 import { riskBody, startTestApp, type TestApp } from '../helpers/test-app.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
 
@@ -54,14 +55,14 @@ describe.each(storeTargets())('robustness on $name', (target) => {
     expect(res.status).toBe(201);
     return res.body.guid as string;
   };
-  const stored = async () => Number((await app.rt.store.pool.query('SELECT count(*) AS n FROM emt_messages')).rows[0].n);
+  const stored = async () => Number((await query(app.rt.store, 'SELECT count(*) AS n FROM emt_messages')).rows[0].n);
   const journey = async (guid: string, query = '') => {
     const res = await send('GET', `${T}/journey/${guid}${query}`);
     expect(res.status).toBe(200);
     return res.body;
   };
   const audit = async (guid: string) => (await send('GET', `${T}/journey/${guid}/audit`)).text.trim().split('\n').map((l) => parseJson(l) as any);
-  const sql = (text: string) => app.rt.store.pool.query(text);
+  const sql = (text: string) => query(app.rt.store, text);
 
   describe('whatever is acknowledged can be projected and read back exactly', () => {
     const awkward = { message_id: '1234567890123456789', order_ref: '98765432109876543210', big: 123456789012345678901234n, negative: -9007199254740993n, nested: { deeper: ['12345678901234567890'] } };
@@ -90,7 +91,7 @@ describe.each(storeTargets())('robustness on $name', (target) => {
       const next = await open();
       await send('POST', `${T}/log-event`, { guid: next, event_type: 'EMAIL_SENT', channel: 'EMAIL' });
       expect((await journey(next)).summary.current_state).toBe('CONTACTED');
-      await rebuildReadModels(app.rt.store);
+      await rebuild(app.rt);
       await check();
     });
 
@@ -131,7 +132,7 @@ describe.each(storeTargets())('robustness on $name', (target) => {
       const fromAudit = new Map((await audit(guid)).filter((l) => l.type === 'TrackingEventLogged').map((l) => [l.data.event_id, l.data.details]));
       for (const [id, d] of accepted) expect(asDecimals(fromAudit.get(id))).toEqual(asDecimals(d));
       expect(accepted.size).toBeGreaterThan(40);
-      await rebuildReadModels(app.rt.store);
+      await rebuild(app.rt);
       expect(await detailsById()).toEqual(before);
     });
 
@@ -221,7 +222,7 @@ describe.each(storeTargets())('robustness on $name', (target) => {
       expect(listed.body.quarantined).toEqual([expect.objectContaining({ projection: 'journeys', stream_id: `journey-${guid}`, event_type: 'TrackingEventLogged' })]);
       // The fix (the trigger goes), then a rebuild: the event is applied and nothing is quarantined any more.
       await sql('DROP TRIGGER IF EXISTS tl_test_poison ON tracking_events');
-      await rebuildReadModels(app.rt.store);
+      await rebuild(app.rt);
       const fixed = await journey(guid);
       expect(fixed.degraded).toBe(false);
       expect(fixed.events.map((e: any) => e.event_id).sort()).toEqual(['after', 'before', 'poison']);

@@ -1,9 +1,13 @@
-// Infrastructure failures map to 503 with Retry-After; bugs to a 500 that hides internals.
+// Infrastructure failures map to 503 with Retry-After; bugs to a 500 that hides internals. The HTTP layer reads
+// only the error's code: the adapter classifies its driver's errors once (checked below against pg's).
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { buildApp } from '../../src/api/app.ts';
-import type { AppDeps } from '../../src/api/deps.ts';
+import { buildApp } from '../../src/api/http/app.ts';
+import type { AppDeps } from '../../src/api/http/deps.ts';
+import { StoreSchemaError, StoreUnavailableError } from '../../src/eventstore/index.ts';
+import { wrapPgError } from '../../src/eventstore/postgres/postgres-errors.ts';
+import { testAppConfig } from '../helpers/test-app.ts';
 
 const appFailingWith = async (error: Error) => {
   const failing = async () => {
@@ -13,8 +17,8 @@ const appFailingWith = async (error: Error) => {
   const deps = {
     store: { kind: 'postgres', eventStore: { aggregateStream: failing, readStream: failing, appendToStream: failing, streamExists: failing } },
     db: {},
-    projections: { waitForStream: async () => true, nudge: () => {} },
-    config: { guidPrefix: 'FORD', publicUrl: 'http://x', bodyLimit: '1mb' },
+    projections: { waitForStream: async () => true, status: () => [] },
+    config: testAppConfig(),
     logger: pino({ level: 'silent' }),
   } as unknown as AppDeps;
   const server = buildApp(deps).listen(0, '127.0.0.1');
@@ -31,10 +35,24 @@ const appFailingWith = async (error: Error) => {
 
 describe('error mapping', () => {
   it('answers 503 with Retry-After when the pool is exhausted or the database is gone', async () => {
-    const timeout = await appFailingWith(new Error('timeout exceeded when trying to connect'));
+    const timeout = await appFailingWith(wrapPgError(new Error('timeout exceeded when trying to connect')) as Error);
     expect(timeout).toMatchObject({ status: 503, retryAfter: '1', body: { code: 'store_unavailable' } });
-    const refused = await appFailingWith(new Error('wrapped', { cause: Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }) }));
+    const refused = await appFailingWith(wrapPgError(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })) as Error);
     expect(refused.status).toBe(503);
+    // A driver's message that reaches the HTTP layer unclassified is no reason to tell the client to retry.
+    expect((await appFailingWith(new Error('timeout exceeded when trying to connect'))).status).toBe(500);
+  });
+
+  it("classifies pg's errors once, at the adapter, with the original as cause", () => {
+    const pgError = (code: string, message = 'x') => Object.assign(new Error(message), { code });
+    for (const e of [pgError('57P01', 'terminating connection due to administrator command'), pgError('53300'), pgError('08006'), pgError('40001'), pgError('ECONNREFUSED'), new Error('Connection terminated unexpectedly')]) {
+      const wrapped = wrapPgError(e);
+      expect(wrapped).toBeInstanceOf(StoreUnavailableError);
+      expect((wrapped as Error).cause).toBe(e);
+    }
+    expect(wrapPgError(pgError('42P01', 'relation "x" does not exist'))).toBeInstanceOf(StoreSchemaError);
+    const constraint = pgError('23505');
+    expect(wrapPgError(constraint)).toBe(constraint);
   });
 
   it('answers 500 without internals for a bug', async () => {

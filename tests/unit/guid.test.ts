@@ -1,7 +1,7 @@
 // GUID format: property tests (fixed seed) for the codec, and the severity table.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { formatGuid, parseGuid, severityCode, utcDate } from '../../src/domain/guid.ts';
+import { formatGuid, parseGuid, severityCode, utcDate } from '../../src/domain/journeys/guid.ts';
 
 const SEED = 20261123;
 const upperAlnum = (min: number, max: number) => fc.stringMatching(new RegExp(`^[A-Z0-9]{${min},${max}}$`));

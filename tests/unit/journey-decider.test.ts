@@ -1,10 +1,10 @@
 // The generic decider over both journey kinds: every allowed move, a sample of forbidden ones, implied moves.
 import { describe, expect, it } from 'vitest';
-import { allStates, canTransition, type JourneyDefinition } from '../../src/domain/journey-definition.ts';
-import { decide, evolve, initialState, type JourneyState } from '../../src/domain/journey-decider.ts';
-import type { JourneyEvent } from '../../src/domain/journey-events.ts';
-import { conversation, outreach } from '../../src/domain/journey-kinds.ts';
-import type { TrackingEvent } from '../../src/domain/tracking-event.ts';
+import { allStates, canTransition, type JourneyDefinition } from '../../src/domain/journeys/journey-definition.ts';
+import { decide, evolve, initialState, type JourneyState } from '../../src/domain/journeys/journey-decider.ts';
+import type { JourneyEvent } from '../../src/domain/journeys/journey-events.ts';
+import { conversation, outreach } from '../../src/domain/journeys/journey-kinds.ts';
+import type { TrackingEvent } from '../../src/domain/journeys/tracking-event.ts';
 
 const GUID = 'FORD-2024-12-07-BAT-CRT-DET001-A7B9C2';
 const T0 = Date.parse('2024-12-07T10:00:00Z');

@@ -1,7 +1,7 @@
 // Pure per-journey outcome maths: responses, drop-off, channel metrics, score, touches before the conversion.
 import { describe, expect, it } from 'vitest';
-import { attributeJourneys, touchesBeforeConversion } from '../../src/domain/journey-attribution.ts';
-import { channelMetrics, dropOff, isResponse, journeyScore, type JourneyStatus, type TouchEvent } from '../../src/domain/journey-outcomes.ts';
+import { attributeJourneys, touchesBeforeConversion } from '../../src/domain/attribution/journey-attribution.ts';
+import { channelMetrics, dropOff, isResponse, journeyScore, type JourneyStatus, type TouchEvent } from '../../src/domain/journeys/journey-outcomes.ts';
 
 const touch = (at: number, event_type: string, channel: string, direction: string, outcome: string | null = null): TouchEvent => ({
   event_id: `${event_type}-${at}`,

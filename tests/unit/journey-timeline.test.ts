@@ -1,11 +1,11 @@
 // The lifecycle by event time: a journey's clock starts at its own event, and arrival order never changes the facts.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { decide, evolve, initialState, type JourneyState } from '../../src/domain/journey-decider.ts';
-import type { JourneyEvent, TimelineEntry } from '../../src/domain/journey-events.ts';
-import { outreach } from '../../src/domain/journey-kinds.ts';
-import { isOptOutText, journeyStopKeyword } from '../../src/domain/opt-out.ts';
-import type { TrackingEvent } from '../../src/domain/tracking-event.ts';
+import { decide, evolve, initialState, type JourneyState } from '../../src/domain/journeys/journey-decider.ts';
+import type { JourneyEvent, TimelineEntry } from '../../src/domain/journeys/journey-events.ts';
+import { outreach } from '../../src/domain/journeys/journey-kinds.ts';
+import { isOptOutText, journeyStopKeyword } from '../../src/domain/journeys/opt-out.ts';
+import type { TrackingEvent } from '../../src/domain/journeys/tracking-event.ts';
 import { demoJourney, seededRandom } from '../../src/cli/demo/demo-journeys.ts';
 import { APPENDIX_EVENTS, APPENDIX_RISK_EVENT, APPENDIX_TRANSITIONS } from '../fixtures/prd-appendix-journey.ts';
 

@@ -1,44 +1,68 @@
-// The OpenAPI document and the error catalogue stay in step with the routes.
+// The OpenAPI document is made from the route declarations, and describes exactly the routes the app mounts; every
+// route declares its scope and its problems; the error catalogue and docs/errors.md list the same codes.
+import { readFileSync } from 'node:fs';
+import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { openApiDocument } from '../../src/api/openapi.ts';
-import { PROBLEM_TYPES, problemTypeUri } from '../../src/api/problems.ts';
-import { readFileSync, readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { buildApp } from '../../src/api/http/app.ts';
+import type { AppDeps } from '../../src/api/http/deps.ts';
+import { openApiDocument } from '../../src/api/http/openapi.ts';
+import { problemTypeUri } from '../../src/api/http/problems.ts';
+import { ROUTES } from '../../src/api/registry.ts';
+import { ERRORS, type ErrorCode } from '../../src/domain/shared/errors.ts';
+import { testAppConfig } from '../helpers/test-app.ts';
 
-const routeFiles = ['src/api/app.ts', ...readdirSync('src/api/routes').map((f) => join('src/api/routes', f))];
-// A route file mounted elsewhere than /api/v2/tracking exports the MOUNT_PATH app.ts mounts it at.
-const mounts = new Map(
-  await Promise.all(routeFiles.map(async (file) => [file, ((await import(`../../${file}`)) as { MOUNT_PATH?: string }).MOUNT_PATH] as const)),
-);
-const declared = routeFiles.flatMap((file) => {
-  const base = file.endsWith('app.ts') ? '' : (mounts.get(file) ?? '/api/v2/tracking');
-  return [...readFileSync(file, 'utf8').matchAll(/(?:router|app)\.(get|post|put|patch|delete)\('([^']+)'/g)].map(
-    ([, method, path]) => `${method!.toUpperCase()} ${base}${path!.replace(/:(\w+)/g, '{$1}')}`,
-  );
-});
+// Nothing here handles a request: the app is only built, so its routes can be read.
+const deps = { config: testAppConfig(), logger: pino({ level: 'silent' }) } as unknown as AppDeps;
+const app = buildApp(deps);
+const mounted = (app.router.stack as { route?: { path: string; methods: Record<string, boolean> } }[])
+  .flatMap((l) => (l.route ? Object.keys(l.route.methods).map((m) => `${m.toUpperCase()} ${l.route!.path.replace(/:(\w+)/g, '{$1}')}`) : []));
+const doc = openApiDocument(ROUTES);
+const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
 
 describe('OpenAPI document', () => {
-  const documented = Object.entries(openApiDocument.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
-
-  it('documents every route, and only routes that exist', () => {
-    expect(declared.length).toBeGreaterThan(8);
-    expect([...documented].sort()).toEqual([...declared].sort());
+  it('documents every mounted route, and only routes that are mounted', () => {
+    expect(mounted.length).toBeGreaterThan(10);
+    expect([...documented].sort()).toEqual([...mounted].sort());
+    expect(mounted).toContain('GET /api/v2/analytics/predictions');
+    expect(mounted).toContain('GET /api/v2/tracking/journey/{guid}');
   });
 
-  it('documents routes under their mount path', () => {
-    expect(declared).toContain('GET /api/v2/analytics/predictions');
-    expect(declared).toContain('GET /api/v2/tracking/attribution');
-    expect(readFileSync('src/api/app.ts', 'utf8')).toMatch(/app\.use\(ANALYTICS_PATH, analyticsRoutes\(deps\)\)/);
+  it('has a scope on every route, and every route but the public ones behind one', () => {
+    for (const r of ROUTES) expect(r.scope, `${r.method} ${r.path}`).toBeTruthy();
+    expect(ROUTES.filter((r) => r.scope === 'public').map((r) => r.path).sort()).toEqual(['/healthz', '/openapi.json']);
   });
 
-  it('lists every problem code of the catalogue', () => {
-    const problem = openApiDocument.components.schemas.Problem.properties;
-    expect(problem.code.enum).toEqual(Object.keys(PROBLEM_TYPES));
-    expect(problem.type.enum).toEqual(Object.keys(PROBLEM_TYPES).map((c) => problemTypeUri(c as keyof typeof PROBLEM_TYPES)));
+  it('declares a schema for every JSON answer, and every problem a route may answer', () => {
+    for (const r of ROUTES) {
+      for (const [status, d] of Object.entries(r.responses)) {
+        if (r.path !== '/openapi.json' && (d.contentType ?? 'application/json') === 'application/json') expect(d.schema, `${r.method} ${r.path} ${status}`).toBeDefined();
+      }
+      const op = doc.paths[r.path]![r.method] as { responses: Record<string, unknown> };
+      for (const code of r.problems) expect(Object.keys(op.responses), `${r.path} ${code}`).toContain(String(ERRORS[code].status));
+    }
   });
 
-  it('derives request bodies from the zod schemas', () => {
-    const body = openApiDocument.paths['/api/v2/tracking/generate-guid'].post.requestBody.content['application/json'].schema as { required?: string[] };
-    expect(body.required).toEqual(expect.arrayContaining(['vin', 'dealer_code', 'risk_event']));
+  it('lists every code of the catalogue in the problem schema', () => {
+    const problem = doc.components.schemas.Problem.properties;
+    expect(problem.code.enum).toEqual(Object.keys(ERRORS));
+    expect(problem.type.enum).toEqual(Object.keys(ERRORS).map((c) => problemTypeUri(c as ErrorCode)));
+  });
+
+  it('derives request bodies and parameters from the zod schemas', () => {
+    const op = doc.paths['/api/v2/tracking/generate-guid']!['post'] as { requestBody: { content: { 'application/json': { schema: { required?: string[] } } } }; parameters: { name: string; in: string }[] };
+    expect(op.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['vin', 'dealer_code', 'risk_event']));
+    expect(op.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header' }));
+    const journey = doc.paths['/api/v2/tracking/journey/{guid}']!['get'] as { parameters: { name: string; in: string }[] };
+    expect(journey.parameters.map((p) => `${p.in}:${p.name}`)).toEqual(['path:guid', 'query:events_limit', 'query:events_cursor', 'query:events_order']);
+  });
+});
+
+describe('error catalogue', () => {
+  // docs/errors.md: a table of `code` | status | meaning.
+  const rows = [...readFileSync(new URL('../../docs/errors.md', import.meta.url), 'utf8').matchAll(/^\| `([a-z_]+)` \| (\d{3}) \|/gm)].map(([, code, status]) => [code!, Number(status)] as const);
+
+  it('is documented in docs/errors.md, code for code, with the same status, both ways', () => {
+    expect(rows.map(([c]) => c).sort()).toEqual(Object.keys(ERRORS).sort());
+    for (const [code, status] of rows) expect(ERRORS[code as ErrorCode].status, code).toBe(status);
   });
 });

@@ -1,5 +1,5 @@
 // Realistic synthetic outreach journeys (seeded): channel mixes, delays, drop-offs, appointments, revenue.
-import type { Channel } from '../../domain/channels.ts';
+import type { Channel } from '../../domain/shared/channels.ts';
 
 export interface DemoEvent {
   event_type: string;

@@ -1,15 +1,12 @@
 // `threadline import`: history from NDJSON through the command side, idempotent, every line judged on its own.
 import { createHash } from 'node:crypto';
-import { isGuid } from '../../domain/guid.ts';
-import { parseConversation, parseGenerateGuid, parseLogEvent, toTrackingEvent, type TimeBounds } from '../../domain/journey-requests.ts';
-import { MAX_BODY_DEPTH, textViolations } from '../../domain/payload-limits.ts';
-import type { TrackingEvent } from '../../domain/tracking-event.ts';
-import type { Violation } from '../../domain/violation.ts';
-import { issueGuid, openConversation, type GuidOutcome } from '../../eventstore/guid-issuer.ts';
-import { executeJourneyCommands } from '../../eventstore/journey-commands.ts';
+import { isGuid, parseConversation, parseGenerateGuid, parseLogEvent, toTrackingEvent, type TimeBounds, type TrackingEvent, journeyStreamName } from '../../domain/journeys/index.ts';
+import { MAX_BODY_DEPTH, textViolations } from '../../domain/shared/payload-limits.ts';
+import type { Violation } from '../../domain/shared/violation.ts';
+import { issueGuid, journeyCommands, openConversation, type GuidOutcome } from '../../application/journeys/index.ts';
+import { pooled } from '../../application/pooled.ts';
 import { parseJson, scanJson } from '../../eventstore/lossless-json.ts';
-import { journeyStreamName } from '../../domain/journey-events.ts';
-import type { CommandStore } from '../../eventstore/store.ts';
+import type { CommandStore } from '../../eventstore/index.ts';
 
 /** One line of the file, with its 1-based number. */
 export interface NumberedLine {
@@ -98,14 +95,6 @@ export const readLine = (text: string, o: Pick<ImportOptions, 'prefix' | 'bounds
   };
 };
 
-/** Runs `fn` over `items`, at most `n` at a time. */
-const pooled = async <T>(items: T[], n: number, fn: (item: T) => Promise<void>) => {
-  let next = 0;
-  await Promise.all(Array.from({ length: Math.min(n, items.length) }, async () => {
-    while (next < items.length) await fn(items[next++]!);
-  }));
-};
-
 /**
  * Two passes over the file: journeys first (so events may come before their journey's line), then events in
  * chunks, one append per journey per chunk. A bad line is reported with its number and never stops the others.
@@ -181,7 +170,7 @@ export const importHistory = async (store: CommandStore, lines: () => AsyncItera
     const slices: (typeof groups)[] = [];
     for (let i = 0; i < groups.length; i += JOURNEYS_PER_APPEND) slices.push(groups.slice(i, i + JOURNEYS_PER_APPEND));
     await pooled(slices, 2, async (slice) => {
-      const outcomes = await executeJourneyCommands(store, slice.map(([guid, items]) => ({ guid, command: { type: 'LogEvents', data: { events: items.map((x) => x.event) } } })));
+      const outcomes = await journeyCommands.executeMany(store, slice.map(([guid, items]) => ({ id: guid, command: { type: 'LogEvents', data: { events: items.map((x) => x.event) } } })));
       slice.forEach(([, items], k) => {
         const outcome = outcomes[k]!;
         if (!outcome.ok) return refuse(items, `${outcome.error.code}: ${outcome.error.message}`);

@@ -134,3 +134,6 @@ export function runModels(paths: readonly AttributionPath[], options: RunModelsO
   }
   return { ok: true, value: report };
 }
+
+// Attribution over tracked journeys (their touches before the conversion as paths for the models above).
+export * from './journey-attribution.ts';

@@ -1,13 +1,13 @@
-// Embedded mode (the default): PGlite holds the event store and the read models in THREADLINE_DATA_DIR.
+// Embedded mode (the default): PGlite holds the event store and the read models in THREADLINE_DATA_DIR. It speaks
+// the PostgreSQL protocol (over a socket to its worker thread), so the PostgreSQL adapter's store, log and read
+// models run on it unchanged; the conformance suites run against both.
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import pg from 'pg';
-import { createPostgresAtomicAppend } from '../postgres/postgres-atomic-append.ts';
-import { createPostgresEventStore } from '../postgres/postgres-event-store.ts';
-import { createPostgresGlobalLog } from '../postgres/postgres-global-log.ts';
 import { losslessJsonTypes } from '../lossless-json.ts';
-import { PreparingClient } from '../postgres/preparing-client.ts';
-import type { OpenedStore } from '../store.ts';
+import type { OpenedStore } from '../ports.ts';
+import { PreparingClient, StorePool } from '../postgres/preparing-client.ts';
+import { openStoreOnPool } from '../postgres/store-on-pool.ts';
+import { StoreUnavailableError } from '../store-errors.ts';
 import { lockDataDir } from './data-dir-lock.ts';
 import { startEmbeddedServer } from './embedded-server.ts';
 
@@ -26,10 +26,10 @@ export const openPgliteStore = async ({ dataDir, command }: PgliteStoreOptions):
     server = await startEmbeddedServer(join(dataDir, 'pg'), dataDir);
   } catch (error) {
     release();
-    throw new Error(`Cannot open the embedded store in ${dataDir}: ${(error as Error).message}`, { cause: error });
+    throw new StoreUnavailableError(`Cannot open the embedded store in ${dataDir}: ${(error as Error).message}`, { cause: error });
   }
   // One connection, never closed when idle: PGlite is a single session.
-  const pool = new pg.Pool({ connectionString: server.connectionString, max: 1, idleTimeoutMillis: 0, Client: PreparingClient, types: losslessJsonTypes });
+  const pool = new StorePool({ connectionString: server.connectionString, max: 1, idleTimeoutMillis: 0, Client: PreparingClient, types: losslessJsonTypes });
   pool.on('error', () => {});
   const close = async () => {
     await pool.end();
@@ -37,8 +37,8 @@ export const openPgliteStore = async ({ dataDir, command }: PgliteStoreOptions):
     release();
   };
   try {
-    const eventStore = await createPostgresEventStore(pool, server.connectionString);
-    return { kind: 'pglite', eventStore, appendAtomically: createPostgresAtomicAppend(pool), log: createPostgresGlobalLog(pool), logOn: createPostgresGlobalLog, pool, close };
+    // PGlite runs no autovacuum: without maintenance the planner has no statistics and dead tuples stay.
+    return await openStoreOnPool({ kind: 'pglite', pool, connectionString: server.connectionString, needsMaintenance: true, close });
   } catch (error) {
     await close();
     throw error;

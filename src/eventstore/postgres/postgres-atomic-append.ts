@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { stringifyJson } from '../lossless-json.ts';
-import type { AppendAtomically, StreamAppend } from '../store.ts';
+import type { AppendAtomically, StreamAppend } from '../ports.ts';
 
 const STALE = 'TL409';
 const UNIQUE_VIOLATION = '23505';

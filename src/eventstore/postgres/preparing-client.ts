@@ -1,6 +1,7 @@
 // A pg Client that prepares parameterised statements once per connection and reuses them by name.
 import { createHash } from 'node:crypto';
 import pg from 'pg';
+import { wrapPgError } from './postgres-errors.ts';
 
 /**
  * Distinct statements one connection prepares at most. Statement texts come from code (Kysely, our SQL), so
@@ -42,9 +43,41 @@ export class PreparingClient extends pg.Client {
       const name = statementName(config);
       if (this.prepared.has(name) || this.prepared.size < MAX_PREPARED) {
         this.prepared.add(name);
-        return (super.query as (...a: unknown[]) => never)({ name, text: config, values }, callback);
+        return wrapErrors((super.query as (...a: unknown[]) => never).bind(this), [{ name, text: config, values }, callback]);
       }
     }
-    return (super.query as (...a: unknown[]) => never)(...args);
+    return wrapErrors((super.query as (...a: unknown[]) => never).bind(this), args);
+  }
+}
+
+/** Calls `query` with its errors classified (wrapPgError), in its callback or promise form alike. */
+const wrapErrors = (query: (...a: unknown[]) => never, args: unknown[]): never => {
+  const last = args.findLastIndex((a) => a !== undefined);
+  const callback = args[last];
+  if (typeof callback === 'function') {
+    const wrapped = [...args];
+    wrapped[last] = (error: unknown, result: unknown) => (callback as (e: unknown, r: unknown) => void)(error ? wrapPgError(error) : error, result);
+    return query(...wrapped);
+  }
+  const result = query(...args) as unknown;
+  if (result && typeof (result as Promise<unknown>).then === 'function' && typeof (result as { submit?: unknown }).submit !== 'function') {
+    return (result as Promise<unknown>).catch((error: unknown) => {
+      throw wrapPgError(error);
+    }) as never;
+  }
+  return result as never;
+};
+
+type ConnectCallback = (error: Error | undefined, client: pg.PoolClient | undefined, done: (release?: unknown) => void) => void;
+
+/** A pool whose connection failures (refused, timed out waiting for a connection) are classified like query errors. */
+export class StorePool extends pg.Pool {
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    if (callback) return super.connect((error, client, done) => callback(error ? (wrapPgError(error) as Error) : error, client, done));
+    return super.connect().catch((error: unknown) => {
+      throw wrapPgError(error);
+    });
   }
 }

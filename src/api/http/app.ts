@@ -1,0 +1,36 @@
+// buildApp(deps): the Express app (not listening): request log, body parsing, every declared route, problem+json
+// for every failure.
+import express, { type RequestHandler } from 'express';
+import { textViolations } from '../../domain/shared/payload-limits.ts';
+import { ROUTES } from '../registry.ts';
+import type { AppDeps } from './deps.ts';
+import { jsonBody } from './json-body.ts';
+import { mountRoutes, problemHandler } from './pipeline.ts';
+import { invalid, sendProblem } from './problems.ts';
+import type { AnyRoute } from './route.ts';
+
+export const buildApp = (deps: AppDeps, routes: readonly AnyRoute[] = ROUTES): express.Express => {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('query parser', 'simple');
+
+  const requestLog: RequestHandler = (req, res, next) => {
+    const start = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - start) / 1e6;
+      deps.logger.info({ method: req.method, url: req.originalUrl, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
+    });
+    next();
+  };
+  app.use(requestLog);
+  // No query string value reaches a query with a NUL or a lone surrogate (PostgreSQL refuses them: 22021).
+  app.use((req, _res, next) => {
+    const bad = textViolations(req.query);
+    next(bad.length > 0 ? invalid(bad) : undefined);
+  });
+  app.use(jsonBody(deps.config.bodyLimitBytes));
+  mountRoutes(app, routes, deps);
+  app.use((req, res) => sendProblem(res, 'not_found', `No route for ${req.method} ${req.path}`));
+  app.use(problemHandler(deps));
+  return app;
+};

@@ -1,0 +1,40 @@
+// JSON request bodies: parsed losslessly (integers beyond 2^53 stay exact), with limits a read model can hold.
+import express, { type RequestHandler } from 'express';
+import { parseJson, scanJson } from '../../eventstore/lossless-json.ts';
+import { MAX_BODY_DEPTH, textViolations } from '../../domain/shared/payload-limits.ts';
+import { invalid, ProblemError } from './problems.ts';
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+
+/**
+ * express.text reads (and inflates) the body within the limit; this parses it. A body too deep, malformed, or
+ * holding text the store cannot keep is a 400 before any route sees it.
+ */
+export const jsonBody = (limit: number): RequestHandler[] => [
+  express.text({ type: JSON_TYPES, limit, defaultCharset: 'utf-8' }),
+  (req, _res, next) => {
+    if (typeof req.body !== 'string') {
+      req.body = undefined;
+      return next();
+    }
+    const text = req.body;
+    if (text.trim() === '') {
+      req.body = undefined;
+      return next();
+    }
+    const scan = scanJson(text);
+    if (scan.depth > MAX_BODY_DEPTH) {
+      return next(invalid([{ path: '(body)', message: `nested deeper than ${MAX_BODY_DEPTH} levels` }]));
+    }
+    let body: unknown;
+    try {
+      body = parseJson(text, scan);
+    } catch (error) {
+      return next(new ProblemError('malformed_json', 'The body is not valid JSON', { violations: [{ path: '(body)', message: (error as Error).message }] }));
+    }
+    const bad = textViolations(body);
+    if (bad.length > 0) return next(invalid(bad));
+    req.body = body;
+    next();
+  },
+];

@@ -1,0 +1,113 @@
+// The one request pipeline: every declared route is mounted the same way (path parameters, query, body parsed by
+// its schemas into typed values or a 400 listing every violation; the answer written as exact JSON), and every
+// failure is rendered from the error catalogue by code, never by reading a driver's message.
+import express, { type ErrorRequestHandler, type RequestHandler, type Router } from 'express';
+import { ERRORS, isErrorCode } from '../../domain/shared/errors.ts';
+import { toViolations } from '../../domain/shared/violation.ts';
+import { stringifyJson } from '../../eventstore/index.ts';
+import type { AppDeps } from './deps.ts';
+import { invalid, ProblemError, sendProblem } from './problems.ts';
+import type { AnyRoute } from './route.ts';
+
+/** `/journey/{guid}` → `/journey/:guid` */
+export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
+
+const isJson = (req: express.Request) => Boolean(req.is(['application/json', 'application/*+json']));
+
+const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[]): RequestHandler => {
+  const now = deps.clock ?? (() => new Date());
+  return async (req, res) => {
+    let params: unknown = req.params;
+    if (r.params) {
+      const p = r.params.safeParse(req.params);
+      if (!p.success) {
+        const code = r.paramsProblem ?? 'validation_failed';
+        throw code === 'validation_failed' ? invalid(toViolations(p.error)) : new ProblemError(code, `${req.path}: ${p.error.issues.map((i) => i.message).join('; ')}`);
+      }
+      params = p.data;
+    }
+    let query: unknown = req.query;
+    if (r.query) {
+      const q = r.query.safeParse(req.query);
+      if (!q.success) throw invalid(toViolations(q.error));
+      query = q.data;
+    }
+    if (r.headers) {
+      const h = r.headers.safeParse(Object.fromEntries(Object.keys(r.headers.shape).map((name) => [name, req.get(name)])));
+      if (!h.success) throw invalid(toViolations(h.error));
+    }
+    let body: unknown;
+    if (r.body) {
+      if (!isJson(req)) throw new ProblemError('unsupported_media_type', 'Send the body as application/json');
+      const at = now();
+      const parsed = r.body.parse ? r.body.parse(req.body, { now: at, deps }) : (() => {
+        const b = r.body!.schema.safeParse(req.body);
+        return b.success ? { ok: true as const, value: b.data } : { ok: false as const, violations: toViolations(b.error) };
+      })();
+      if (!parsed.ok) throw invalid(parsed.violations);
+      body = parsed.value;
+    }
+    const answer = await r.handle({ params, query, body, req, res, deps, now, routes: all });
+    if (!answer) return;
+    const status = answer.status ?? 200;
+    const declared = r.responses[status];
+    if (!declared) throw new Error(`${r.method.toUpperCase()} ${r.path} answered ${status}, which it does not declare`);
+    // In tests every answer is held to its declared schema, so that the document cannot drift from the routes.
+    if (deps.config.validateResponses && declared.schema) {
+      const checked = declared.schema.safeParse(answer.body);
+      if (!checked.success) throw new Error(`${r.method.toUpperCase()} ${r.path} ${status}: the answer does not match its schema: ${checked.error.message}`);
+    }
+    if (answer.headers) res.set(answer.headers);
+    res.status(status);
+    if (answer.body === undefined) res.end();
+    else res.type(declared.contentType ?? 'application/json').send(stringifyJson(answer.body));
+  };
+};
+
+/** Mounts the routes on an app or router, each once, in the order given. */
+export const mountRoutes = <R extends Pick<Router, AnyRoute['method']>>(router: R, list: readonly AnyRoute[], deps: AppDeps): R => {
+  for (const r of list) router[r.method](expressPath(r.path), handlerOf(r, deps, list));
+  return router;
+};
+
+/** Renders every failure as a problem: the catalogue's code when it has one, a 4xx the HTTP layer refused, else 500. */
+export const problemHandler =
+  (deps: AppDeps): ErrorRequestHandler =>
+  (error: unknown, _req, res, _next) => {
+    if (res.headersSent) {
+      deps.logger.error({ err: error }, 'error after the response started');
+      res.destroy();
+      return;
+    }
+    if (error instanceof ProblemError) {
+      res.set(error.headers);
+      sendProblem(res, error.code, error.message, error.extra);
+      return;
+    }
+    const e = error as { type?: string; status?: number; limit?: number; code?: unknown };
+    if (e.type === 'entity.too.large') {
+      sendProblem(res, 'payload_too_large', `The body is larger than ${deps.config.bodyLimitBytes} bytes`, { limit: e.limit });
+      return;
+    }
+    if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {
+      sendProblem(res, 'unsupported_media_type', (error as Error).message);
+      return;
+    }
+    // A failure with a code of the catalogue (an adapter's, wrapped once: store_unavailable) answers as its code says.
+    if (isErrorCode(e.code) && ERRORS[e.code].status !== 500) {
+      if (e.code === 'store_unavailable') {
+        deps.logger.warn({ err: error }, 'event store unavailable');
+        res.set('Retry-After', '1');
+        sendProblem(res, e.code, 'The event store is busy or unreachable; retry shortly (a retry with the same event_id or Idempotency-Key is safe)');
+      } else sendProblem(res, e.code, (error as Error).message);
+      return;
+    }
+    // Whatever else the HTTP layer refused as the client's fault (a body that does not inflate, a path with a
+    // malformed % escape) is a 400, not an internal error.
+    if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      sendProblem(res, 'bad_request', (error as Error).message || 'The request cannot be read');
+      return;
+    }
+    deps.logger.error({ err: error }, 'unhandled error');
+    sendProblem(res, 'internal_error', 'Something went wrong; the request may be retried');
+  };

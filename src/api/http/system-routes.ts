@@ -1,0 +1,45 @@
+// The routes every Threadline answers, whatever its capabilities: health, and this API's own document.
+import { z } from 'zod';
+import { countQuarantine } from '../../projections/runner/quarantine.ts';
+import { narrow } from '../../projections/runner/read-model-db.ts';
+import { openApiDocument } from './openapi.ts';
+import { route, type AnyRoute } from './route.ts';
+
+const projectionHealth = z.object({
+  state: z.enum(['running', 'failing']),
+  failing: z.object({ since: z.string(), error: z.string(), retry_in_ms: z.number() }).optional(),
+  quarantined: z.number().int().nullable().meta({ description: 'Events set aside (null: the count could not be read)' }),
+});
+const health = z.object({ status: z.enum(['ok', 'starting']), store: z.enum(['pglite', 'postgres']), projections: z.record(z.string(), projectionHealth) });
+
+export const healthz = route({
+  method: 'get',
+  path: '/healthz',
+  summary: "Liveness and readiness, with each projection's state (running, or failing with the error and the next retry) and its quarantined events",
+  description: 'The API stays up while a projection fails (commands still store): the body says what is degraded.',
+  tags: ['system'],
+  responses: { 200: { description: 'Ready', schema: health }, 503: { description: 'Starting or stopping', schema: health } },
+  problems: [],
+  scope: 'public',
+  handle: async ({ deps }) => {
+    const ready = deps.isReady?.() ?? true;
+    const quarantined = ready ? await countQuarantine(narrow(deps.db)).catch(() => null) : null;
+    const projections = Object.fromEntries(
+      deps.projections.status().map(({ name, failing }) => [name, { state: failing ? 'failing' : 'running', ...(failing ? { failing } : {}), quarantined: quarantined === null ? null : (quarantined[name] ?? 0) }]),
+    );
+    return { status: ready ? 200 : 503, body: { status: ready ? 'ok' : 'starting', store: deps.store.kind, projections } };
+  },
+});
+
+export const openApi = route({
+  method: 'get',
+  path: '/openapi.json',
+  summary: 'This document (OpenAPI 3.1), generated from the route declarations',
+  tags: ['system'],
+  responses: { 200: { description: 'The OpenAPI document' } },
+  problems: [],
+  scope: 'public',
+  handle: async ({ routes }) => ({ status: 200, body: openApiDocument(routes) }),
+});
+
+export const systemRoutes: readonly AnyRoute[] = [healthz, openApi];

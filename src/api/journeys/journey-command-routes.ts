@@ -1,0 +1,205 @@
+// The command API for channel systems: open a journey (a risk event, a conversation), log events (one or a
+// batch), request a transition. Routes only map a request to a command and an outcome to an answer.
+import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
+import { issueGuid, journeyCommands, openConversation, type GuidOutcome } from '../../application/journeys/index.ts';
+import {
+  batchBody,
+  conversationBody,
+  generateGuidBody,
+  logEventBody,
+  parseConversation,
+  parseGenerateGuid,
+  parseLogEvent,
+  toTrackingEvent,
+  transitionBody,
+  type LogEventInput,
+  type TimeBounds,
+} from '../../domain/journeys/journey-requests.ts';
+import type { TrackingEvent } from '../../domain/journeys/tracking-event.ts';
+import { toViolations, type Violation } from '../../domain/shared/violation.ts';
+import type { AppDeps } from '../http/deps.ts';
+import { ProblemError } from '../http/problems.ts';
+import { route, type RouteAnswer } from '../http/route.ts';
+import { batchLogged, eventLogged, guidIssued, guidParams, idempotencyHeaders, transitioned } from './journey-schemas.ts';
+
+const parseWith = <T>(schema: z.ZodType<T>, input: unknown) => {
+  const parsed = schema.safeParse(input);
+  return parsed.success ? { ok: true as const, value: parsed.data } : { ok: false as const, violations: toViolations(parsed.error) };
+};
+
+const boundsOf = (now: Date, deps: AppDeps): TimeBounds => ({ now, maxFutureSkewMs: deps.config.maxFutureSkewMs });
+
+type EventResult =
+  | { status: 201; event_id: string }
+  | { status: 200; event_id: string; duplicate: true }
+  | { status: 400; violations: Violation[] }
+  | { status: 404; guid: string }
+  | { status: 503; guid: string };
+
+const trackingEventOf = (e: LogEventInput, receivedAt: string): TrackingEvent => toTrackingEvent(e, receivedAt, randomUUID);
+
+/**
+ * Logs each journey's events, all journeys in one atomic append where the store has one; answers per event. A
+ * journey the store failed on (only where appends are per journey) answers 503 for its own events.
+ */
+const logForJourneys = async (deps: AppDeps, groups: [guid: string, events: TrackingEvent[]][]): Promise<EventResult[][]> => {
+  const outcomes = await journeyCommands.executeMany(deps.store, groups.map(([guid, events]) => ({ id: guid, command: { type: 'LogEvents', data: { events } } })));
+  return groups.map(([guid, events], g) => {
+    const outcome = outcomes[g]!;
+    if (!outcome.ok) {
+      const failed = outcome.error.code === 'store_unavailable';
+      if (failed) deps.logger.warn({ err: (outcome.error as { cause?: unknown }).cause, guid }, 'append failed');
+      return events.map(() => (failed ? { status: 503 as const, guid } : { status: 404 as const, guid }));
+    }
+    const stored = new Set(outcome.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [e.data.event_id] : [])));
+    const answered = new Set<string>();
+    return events.map((e) => {
+      const fresh = stored.has(e.event_id) && !answered.has(e.event_id);
+      answered.add(e.event_id);
+      return fresh ? { status: 201, event_id: e.event_id } : { status: 200, event_id: e.event_id, duplicate: true };
+    });
+  });
+};
+
+const issued = (deps: AppDeps, outcome: GuidOutcome): RouteAnswer => {
+  if (!outcome.ok) {
+    const { code, message } = outcome.error;
+    throw new ProblemError(code, message, code === 'risk_event_conflict' ? { guid: outcome.error.guid } : {});
+  }
+  return { status: outcome.created ? 201 : 200, body: { guid: outcome.guid, tracking_url: `${deps.config.publicUrl}/api/v2/tracking/journey/${outcome.guid}` } };
+};
+
+const opened = { 201: { description: 'Journey opened', schema: guidIssued }, 200: { description: 'The same request again (risk event or Idempotency-Key): the same GUID', schema: guidIssued } };
+
+export const generateGuid = route({
+  method: 'post',
+  path: '/api/v2/tracking/generate-guid',
+  summary: 'Open an outreach journey for a risk event and return its GUID',
+  description: "The journey's clock starts at the risk event's timestamp. The same risk event (VIN, component, timestamp) again answers 200 with its GUID; with other details, 409 naming it.",
+  tags: ['commands'],
+  headers: idempotencyHeaders,
+  body: { schema: generateGuidBody, parse: (input, { now, deps }) => parseGenerateGuid(input, boundsOf(now, deps)) },
+  responses: opened,
+  problems: ['risk_event_conflict', 'idempotency_key_reused'],
+  scope: 'journeys:write',
+  limit: 'guid',
+  handle: async ({ body, req, deps, now }) => {
+    const { vin, dealer_code, customer_id, risk_event } = body;
+    return issued(deps, await issueGuid(deps.store, { prefix: deps.config.guidPrefix, vin, dealer_code, customer_id: customer_id ?? null, risk_event, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }));
+  },
+});
+
+export const openConversationRoute = route({
+  method: 'post',
+  path: '/api/v2/tracking/conversations',
+  summary: 'Open a conversation journey (INBOUND_QUEUE) on a channel and return its GUID',
+  description: 'A conversation has no natural key: send an Idempotency-Key so that a retry answers 200 with the same GUID.',
+  tags: ['commands'],
+  headers: idempotencyHeaders,
+  body: { schema: conversationBody, parse: (input, { now, deps }) => parseConversation(input, boundsOf(now, deps)) },
+  responses: opened,
+  problems: ['idempotency_key_reused'],
+  scope: 'journeys:write',
+  limit: 'guid',
+  handle: async ({ body, req, deps, now }) => {
+    const { channel, dealer_code, customer_id, started_at } = body;
+    return issued(
+      deps,
+      await openConversation(deps.store, { prefix: deps.config.guidPrefix, channel, dealer_code, customer_id: customer_id ?? null, started_at: started_at ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }),
+    );
+  },
+});
+
+export const logEvent = route({
+  method: 'post',
+  path: '/api/v2/tracking/log-event',
+  summary: 'Log one tracking event',
+  description: 'occurred_at is event time (late and out-of-order events land where they happened); the same event_id again is a duplicate, stored once.',
+  tags: ['commands'],
+  body: { schema: logEventBody, parse: (input, { now, deps }) => parseLogEvent(input, boundsOf(now, deps)) },
+  responses: { 201: { description: 'Stored', schema: eventLogged }, 200: { description: 'Duplicate event_id: stored once already', schema: eventLogged } },
+  problems: ['unknown_guid'],
+  scope: 'journeys:write',
+  handle: async ({ body, deps, now }) => {
+    const event = trackingEventOf(body, now().toISOString());
+    const result = (await logForJourneys(deps, [[event.guid, [event]]]))[0]![0]!;
+    if (result.status === 404) throw new ProblemError('unknown_guid', `No journey with GUID ${event.guid}`);
+    if (result.status === 503) throw new ProblemError('store_unavailable', 'The event store is unavailable; retry shortly (a retry with the same event_id is safe)', {}, { 'Retry-After': '1' });
+    return result.status === 200 ? { status: 200, body: { success: true, event_id: event.event_id, duplicate: true } } : { status: 201, body: { success: true, event_id: event.event_id } };
+  },
+});
+
+export const logEvents = route({
+  method: 'post',
+  path: '/api/v2/tracking/events',
+  summary: 'Log up to 1,000 events; one result per event, in order',
+  description: "Every journey's events in one atomic append: a 5xx stored nothing, and sending the same batch again converges (what is stored answers as a duplicate).",
+  tags: ['commands'],
+  // The list is judged as a whole (its size); each body in it on its own (one bad event rejects only itself).
+  body: { schema: batchBody.extend({ events: z.array(logEventBody).min(1).max(1000) }), parse: (input) => parseWith(batchBody, input) },
+  responses: { 200: { description: 'Per-event results', schema: batchLogged } },
+  problems: [],
+  scope: 'journeys:write',
+  limit: 'batch',
+  handle: async ({ body, deps, now }) => {
+    const at = now();
+    const bounds = boundsOf(at, deps);
+    const results: EventResult[] = new Array(body.events.length);
+    const byGuid = new Map<string, { index: number; event: TrackingEvent }[]>();
+    body.events.forEach((raw, index) => {
+      const p = parseLogEvent(raw, bounds, ['events', index]);
+      if (!p.ok) {
+        results[index] = { status: 400, violations: p.violations };
+        return;
+      }
+      const event = trackingEventOf(p.value, at.toISOString());
+      byGuid.set(event.guid, [...(byGuid.get(event.guid) ?? []), { index, event }]);
+    });
+    const groups = [...byGuid.entries()];
+    const answers = await logForJourneys(deps, groups.map(([guid, items]) => [guid, items.map((x) => x.event)]));
+    groups.forEach(([, items], g) => items.forEach((x, k) => (results[x.index] = answers[g]![k]!)));
+    const out = results.map((r, index) =>
+      r.status === 400
+        ? { index, status: 400, success: false, code: 'validation_failed', violations: r.violations }
+        : r.status === 404
+          ? { index, status: 404, success: false, code: 'unknown_guid', detail: `No journey with GUID ${r.guid}` }
+          : r.status === 503
+            ? { index, status: 503, success: false, code: 'store_unavailable', detail: 'Not stored: the event store failed on this journey; retry it' }
+            : { index, success: true, ...r },
+    );
+    const accepted = out.filter((r) => r.success).length;
+    return { status: 200, body: { accepted, rejected: out.length - accepted, results: out } };
+  },
+});
+
+export const requestTransition = route({
+  method: 'post',
+  path: '/api/v2/tracking/journey/{guid}/transition',
+  summary: 'Request a lifecycle transition',
+  description: 'Checked against the state the journey is in by event time; asking for the current state again is a no-op (changed: false).',
+  tags: ['commands'],
+  params: guidParams,
+  paramsProblem: 'unknown_guid',
+  body: { schema: transitionBody, parse: (input) => parseWith(transitionBody, input) },
+  responses: { 200: { description: 'Transitioned, or already in that state', schema: transitioned } },
+  problems: ['unknown_guid', 'invalid_state', 'invalid_transition'],
+  scope: 'journeys:write',
+  handle: async ({ params, body, deps, now }) => {
+    const { guid } = params;
+    const outcome = await journeyCommands.execute(deps.store, guid, {
+      type: 'RequestTransition',
+      data: { guid, to: body.to_state, at: now().toISOString(), reason: body.reason ?? null, metadata: body.metadata ?? null, fact_id: randomUUID() },
+    });
+    if (!outcome.ok) {
+      const { code, message } = outcome.error;
+      throw new ProblemError(code, message, outcome.error.code === 'invalid_transition' ? { from: outcome.error.from, to: outcome.error.to } : {});
+    }
+    const t = outcome.events.find((e) => e.type === 'JourneyTransitioned' && e.data.trigger === 'explicit');
+    return {
+      status: 200,
+      body: t && t.type === 'JourneyTransitioned' ? { success: true, changed: true, from: t.data.from, to: t.data.to, at: t.data.at } : { success: true, changed: false, to: body.to_state },
+    };
+  },
+});
+

@@ -1,0 +1,3 @@
+// The journeys capability's application layer: its commands, and the issue of GUIDs.
+export { journeyCommands } from './journey-commands.ts';
+export { issueGuid, openConversation, type GuidOutcome, type GuidRequest, type ConversationRequest } from './guid-issuer.ts';

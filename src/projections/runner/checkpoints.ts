@@ -1,0 +1,30 @@
+// Projection checkpoints: where in the global log a projection has reached, stored with the rows it produced.
+import type { Kysely } from 'kysely';
+import type { GlobalLog, LogPosition } from '../../eventstore/index.ts';
+import type { RunnerTables } from './runner-schema.ts';
+
+export interface Checkpoint {
+  position: LogPosition;
+  eventsProcessed: bigint;
+}
+
+export const readCheckpoint = async (db: Kysely<RunnerTables>, log: GlobalLog, name: string, forUpdate = false): Promise<Checkpoint | null> => {
+  let q = db.selectFrom('projection_checkpoints').selectAll().where('name', '=', name);
+  if (forUpdate) q = q.forUpdate();
+  const row = await q.executeTakeFirst();
+  return row ? { position: log.decode(row.position, BigInt(row.global_position)), eventsProcessed: BigInt(row.events_processed) } : null;
+};
+
+export const writeCheckpoint = async (db: Kysely<RunnerTables>, name: string, cp: Checkpoint): Promise<void> => {
+  const values = {
+    name,
+    position: cp.position.token,
+    global_position: cp.position.globalPosition.toString(),
+    events_processed: cp.eventsProcessed.toString(),
+  };
+  await db
+    .insertInto('projection_checkpoints')
+    .values(values)
+    .onConflict((oc) => oc.column('name').doUpdateSet({ ...values, updated_at: new Date() }))
+    .execute();
+};

@@ -1,0 +1,9 @@
+// The read models' conformance suite, run once per store.
+import { runReadModelConformance } from '../conformance/read-model-conformance.ts';
+import { journeyPathsSpecs } from '../conformance/projection-specs/journey-paths.specs.ts';
+import { journeysSpecs } from '../conformance/projection-specs/journeys.specs.ts';
+import { storeTargets } from '../helpers/test-stores.ts';
+
+for (const target of storeTargets()) {
+  runReadModelConformance(target, { specs: { journeys: journeysSpecs, 'journey-paths': journeyPathsSpecs } });
+}
