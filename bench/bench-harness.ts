@@ -7,6 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { BENCH_ADMIN_SECRET } from './load-generator.ts';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const BIN = join(ROOT, 'bin', 'threadline.js');
@@ -67,7 +68,16 @@ export const createBenchDataDir = (keep = false): string => {
 };
 
 export const childEnv = (storeEnv: Record<string, string>, extra: Record<string, string> = {}) => {
-  const env: Record<string, string> = { ...(process.env as Record<string, string>), LOG_LEVEL: 'warn', ...storeEnv, ...extra };
+  // Every bench server takes the bench's admin secret, and budgets no benchmark reaches (they measure throughput,
+  // not refusals; bench/access-bench.ts measures what authentication, budgets and audit cost).
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    LOG_LEVEL: 'warn',
+    THREADLINE_ADMIN_KEY: BENCH_ADMIN_SECRET,
+    THREADLINE_RATE_LIMITS: 'default=1000000/1s,guid=1000000/1s,batch=1000000/1s,export=1000000/1s',
+    ...storeEnv,
+    ...extra,
+  };
   if (storeEnv['THREADLINE_DATA_DIR']) delete env['DATABASE_URL'];
   return env;
 };

@@ -4,6 +4,7 @@
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { cleanupAll, createBenchDataDir, createBenchDatabase, log, startServer } from './bench-harness.ts';
+import { BENCH_AUTH } from './load-generator.ts';
 
 const { values } = parseArgs({
   options: {
@@ -17,7 +18,7 @@ const reads = Number(values.reads);
 const modes = values.mode === 'both' ? ['postgres', 'pglite'] : [values.mode];
 
 const post = async (base: string, path: string, body: unknown) => {
-  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...BENCH_AUTH }, body: JSON.stringify(body) });
   if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
   return res.json() as Promise<{ guid: string; accepted: number }>;
 };
@@ -64,7 +65,7 @@ try {
       let lagging = 0;
       const firstMs = await timed(async () => {
         for (;;) {
-          const res = await fetch(`${base}/api/v2/tracking/journey/${guid}`);
+          const res = await fetch(`${base}/api/v2/tracking/journey/${guid}`, { headers: BENCH_AUTH });
           await res.arrayBuffer();
           if (res.status === 200) return;
           if (res.status !== 503) throw new Error(`GET journey: ${res.status}`);
@@ -76,7 +77,7 @@ try {
       for (let r = 0; r < reads; r++) {
         readMs.push(
           await timed(async () => {
-            const res = await fetch(`${base}/api/v2/tracking/journey/${guid}`);
+            const res = await fetch(`${base}/api/v2/tracking/journey/${guid}`, { headers: BENCH_AUTH });
             const body = (await res.json()) as { summary: { total_events: number }; events: unknown[] };
             if (body.summary.total_events !== size || body.events.length !== 300) throw new Error(`read ${body.summary.total_events} events, page ${body.events.length}`);
           }),
@@ -84,7 +85,7 @@ try {
       }
       let exported = 0;
       const auditMs = await timed(async () => {
-        const res = await fetch(`${base}/api/v2/tracking/journey/${guid}/audit`);
+        const res = await fetch(`${base}/api/v2/tracking/journey/${guid}/audit`, { headers: BENCH_AUTH });
         exported = (await res.text()).trim().split('\n').length;
       });
       const line = `| ${mode} | ${size.toLocaleString('en')} | ${(loadMs / 1000).toFixed(1)} s | ${(firstMs / 1000).toFixed(1)} s${lagging ? ` (${lagging}× 503)` : ''} | ${median(readMs).toFixed(0)} ms (${Math.max(...readMs).toFixed(0)}) | ${exported.toLocaleString('en')} in ${(auditMs / 1000).toFixed(2)} s (${Math.round(exported / (auditMs / 1000)).toLocaleString('en')}/s) |`;

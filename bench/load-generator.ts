@@ -14,8 +14,12 @@ export interface HttpClient {
   close(): void;
 }
 
-/** A keep-alive client for http://127.0.0.1:port only. */
-export const createClient = (baseUrl: string, maxSockets = 256): HttpClient => {
+/** The admin secret every bench server is started with (bench-harness's childEnv), sent by every client by default. */
+export const BENCH_ADMIN_SECRET = 'bench-admin-secret-0123456789abcdef01234567';
+export const BENCH_AUTH = { authorization: `Bearer ${BENCH_ADMIN_SECRET}` };
+
+/** A keep-alive client for http://127.0.0.1:port only; `headers` go with every request (default: the admin secret). */
+export const createClient = (baseUrl: string, maxSockets = 256, headers: Record<string, string> = BENCH_AUTH): HttpClient => {
   const url = new URL(baseUrl);
   if (url.protocol !== 'http:' || url.hostname !== '127.0.0.1') throw new Error(`refusing to load anything but http://127.0.0.1 (got ${baseUrl})`);
   const port = Number(url.port);
@@ -31,7 +35,7 @@ export const createClient = (baseUrl: string, maxSockets = 256): HttpClient => {
             method,
             path,
             agent,
-            headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {},
+            headers: payload ? { ...headers, 'content-type': 'application/json', 'content-length': payload.length } : headers,
           },
           (res) => {
             const chunks: Buffer[] = [];

@@ -30,6 +30,32 @@ const size = z
 
 const count = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Route classes with budgets of their own (src/api/http/route.ts declares which route is in which). */
+export type RateBudgets = Record<'default' | 'guid' | 'batch' | 'export', { quota: number; windowMs: number }>;
+const BUDGET = /^(default|guid|batch|export)=(\d+)\/(\d+(?:\.\d+)?(?:ms|s|m|h)?)$/;
+
+/** Budgets per route class: `guid=20/1s,default=200/1s` (requests per window); classes left out keep their default. */
+const budgets = z
+  .string()
+  .refine((v) => v.split(',').every((part) => BUDGET.test(part.trim())), 'class=requests/window, comma-separated, e.g. guid=20/1s,default=200/1s (classes: default guid batch export)')
+  .transform((v): Partial<RateBudgets> =>
+    Object.fromEntries(
+      v.split(',').map((part) => {
+        const [, cls, quota, window] = BUDGET.exec(part.trim())!;
+        return [cls, { quota: Number(quota), windowMs: duration.parse(window) }];
+      }),
+    ),
+  );
+
+const DEFAULT_BUDGETS: RateBudgets = {
+  default: { quota: 200, windowMs: 1000 },
+  guid: { quota: 20, windowMs: 1000 },
+  batch: { quota: 50, windowMs: 1000 },
+  export: { quota: 2, windowMs: 1000 },
+};
+
+const list = z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
+
 /** Every variable Threadline reads, with its default; the README's configuration table is checked against it. */
 const schema = z.object({
   PORT: count(0, 65535).default(3000),
@@ -51,6 +77,18 @@ const schema = z.object({
   THREADLINE_PROJECTION_LINGER: duration.default(20),
   THREADLINE_MAINTENANCE_INTERVAL: duration.default(10 * 60_000),
   THREADLINE_SHUTDOWN_GRACE: duration.default(10_000),
+  THREADLINE_ADMIN_KEY: z.string().min(32, 'at least 32 characters').optional(),
+  THREADLINE_KEY_CACHE_TTL: duration.default(1000),
+  THREADLINE_OAUTH_JWKS_URL: z.string().url().optional(),
+  THREADLINE_OAUTH_ISSUER: z.string().min(1).optional(),
+  THREADLINE_OAUTH_AUDIENCE: z.string().min(1).optional(),
+  THREADLINE_OAUTH_ROLE_CLAIM: z.string().min(1).default('threadline_role'),
+  THREADLINE_OAUTH_DEALERS_CLAIM: z.string().min(1).default('dealer_codes'),
+  THREADLINE_OAUTH_CLOCK_SKEW: duration.default(30_000),
+  THREADLINE_RATE_LIMITS: budgets.optional(),
+  THREADLINE_AUDIT_FLUSH: duration.default(100),
+  THREADLINE_CORS_ORIGINS: list.default([]),
+  THREADLINE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -80,6 +118,21 @@ export interface Config {
   maintenanceIntervalMs: number;
   /** How long a stopping server waits for in-flight requests before it closes their connections. */
   shutdownGraceMs: number;
+  access: {
+    /** A secret that authenticates as admin (deployments, tests); otherwise the first start creates an admin key. */
+    adminKey: string | null;
+    /** How long a verified key is trusted before it is looked up again (a revocation reaches other processes within it). */
+    keyCacheTtlMs: number;
+    oauth: { jwksUrl: string; issuer: string; audience: string; roleClaim: string; dealersClaim: string; clockSkewMs: number } | null;
+    rateLimits: RateBudgets;
+    /** How long audit records wait in memory before they are written in one batch. */
+    auditFlushMs: number;
+    corsOrigins: readonly string[];
+    /** Behind a load balancer: take the client address from X-Forwarded-For. */
+    trustProxy: boolean;
+  };
+  /** Where the first start writes the admin key it creates (`admin.key`, mode 0600). */
+  dataDir: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
 }
 
@@ -93,6 +146,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const c = parsed.data;
+  const oauthParts = [c.THREADLINE_OAUTH_JWKS_URL, c.THREADLINE_OAUTH_ISSUER, c.THREADLINE_OAUTH_AUDIENCE];
+  if (oauthParts.some((v) => v !== undefined) && oauthParts.some((v) => v === undefined)) {
+    throw new ConfigError('Invalid configuration:\n  THREADLINE_OAUTH_JWKS_URL, THREADLINE_OAUTH_ISSUER and THREADLINE_OAUTH_AUDIENCE: set all three or none');
+  }
   return {
     port: c.PORT,
     host: c.HOST,
@@ -112,6 +169,25 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     projections: { batchSize: c.THREADLINE_PROJECTION_BATCH_SIZE, pollIntervalMs: c.THREADLINE_PROJECTION_POLL, lingerMs: c.THREADLINE_PROJECTION_LINGER },
     maintenanceIntervalMs: c.THREADLINE_MAINTENANCE_INTERVAL,
     shutdownGraceMs: c.THREADLINE_SHUTDOWN_GRACE,
+    access: {
+      adminKey: c.THREADLINE_ADMIN_KEY ?? null,
+      keyCacheTtlMs: c.THREADLINE_KEY_CACHE_TTL,
+      oauth: c.THREADLINE_OAUTH_JWKS_URL
+        ? {
+            jwksUrl: c.THREADLINE_OAUTH_JWKS_URL,
+            issuer: c.THREADLINE_OAUTH_ISSUER!,
+            audience: c.THREADLINE_OAUTH_AUDIENCE!,
+            roleClaim: c.THREADLINE_OAUTH_ROLE_CLAIM,
+            dealersClaim: c.THREADLINE_OAUTH_DEALERS_CLAIM,
+            clockSkewMs: c.THREADLINE_OAUTH_CLOCK_SKEW,
+          }
+        : null,
+      rateLimits: { ...DEFAULT_BUDGETS, ...c.THREADLINE_RATE_LIMITS },
+      auditFlushMs: c.THREADLINE_AUDIT_FLUSH,
+      corsOrigins: c.THREADLINE_CORS_ORIGINS,
+      trustProxy: c.THREADLINE_TRUST_PROXY === 'true',
+    },
+    dataDir: resolve(c.THREADLINE_DATA_DIR),
     logLevel: c.LOG_LEVEL,
   };
 };

@@ -4,6 +4,7 @@ import type { Kysely } from 'kysely';
 import pg from 'pg';
 import type { Config } from './config.ts';
 import { openStore, type OpenedStore, type StoreConfig } from './eventstore/index.ts';
+import { prepareAccessTables } from './projections/access/index.ts';
 import { PROJECTIONS, type ReadModels } from './projections/registry.ts';
 import type { ProjectionDefinition } from './projections/runner/projection.ts';
 import { prepareProjections } from './projections/runner/runner-schema.ts';
@@ -43,6 +44,7 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
   try {
     const registry = options.registry ?? PROJECTIONS;
     await prepareProjections(store.readModels, registry);
+    await prepareAccessTables(store.readModels);
     const projections = createProjectionWorkers(
       registry,
       {

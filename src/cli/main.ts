@@ -5,11 +5,14 @@ import { pino } from 'pino';
 import { streamAudit } from '../application/audit-export.ts';
 import { ConfigError, loadConfig, type Config } from '../config.ts';
 import { DataDirLockedError, openStore } from '../eventstore/index.ts';
+import { createAuditWriter, prepareAccessTables } from '../projections/access/index.ts';
 import { PROJECTIONS, projectionNamed } from '../projections/registry.ts';
 import { rebuildProjections } from '../projections/runner/rebuild.ts';
 import { openRuntime, runtimeOptions } from '../runtime.ts';
 import { attributionCommand } from './attribution-command.ts';
+import { auditCommand } from './audit-command.ts';
 import { createDemoJourneys } from './demo-command.ts';
+import { keysCommand } from './keys-command.ts';
 import { runImport, summarise, writeReport } from './import-command.ts';
 import { progressBar } from './progress.ts';
 import { serve } from './serve.ts';
@@ -27,6 +30,8 @@ Commands:
                                 write raw events in log order as NDJSON (stdout by default)
   demo --journeys N [--seed S] [--concurrency C]
                                 create N realistic outreach journeys through the command side
+  keys create|list|roll|revoke   API keys with a role and dealer scope (see keys --help; docs/security.md)
+  audit verify                  check the audit trail's hash chain; exit 1 naming the first broken record
   attribution --paths FILE [...]
                                 channel attribution on a ChannelAttribution CSV (see --help there)
 
@@ -96,6 +101,12 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         (line) => (out.write(line) ? undefined : new Promise<void>((r) => out.once('drain', () => r()))),
       );
       if (values.out) await new Promise((r) => (out as ReturnType<typeof createWriteStream>).end(r));
+      // An export of raw events is a compliance action: it goes on the audit trail.
+      await prepareAccessTables(store.readModels);
+      const audit = createAuditWriter(store.readModels, { flushMs: 10 });
+      const range = `export:${values.from ?? 'start'}..${values.to ?? 'now'}`;
+      audit.record({ at: new Date().toISOString(), source: 'cli', action: 'export', request_id: null, actor: { id: 'cli', label: 'command line', role: 'admin', via: 'cli' }, ip: null, objects: values.guid ? [values.guid, range] : [range], result: 'ok', status: null, reason: `${n} events` });
+      await audit.close();
       process.stderr.write(`exported ${n} events\n`);
       return 0;
     } finally {
@@ -132,6 +143,19 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
       return 0;
     });
   },
+
+  keys: (args) =>
+    withRuntime('threadline keys', async (rt) => {
+      const audit = createAuditWriter(rt.store.readModels, { flushMs: 10 });
+      try {
+        return await keysCommand(args, rt.store.readModels, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), audit: (e) => audit.record(e) });
+      } finally {
+        await audit.close();
+      }
+    }),
+
+  audit: (args) =>
+    auditCommand(args, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), withDb: (fn) => withRuntime('threadline audit', (rt) => fn(rt.store.readModels)) }),
 
   attribution: (args) => attributionCommand(args, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) }),
 };

@@ -4,7 +4,9 @@ import type { Logger } from 'pino';
 import { buildApp } from '../api/http/app.ts';
 import type { AppConfig } from '../api/http/deps.ts';
 import type { Config } from '../config.ts';
+import { openAccess, type AccessOptions } from '../api/access/index.ts';
 import { openRuntime, runtimeOptions } from '../runtime.ts';
+import { ensureAdminKey } from './admin-key.ts';
 
 /** The HTTP app's options as the configuration sets them. */
 export const appConfigOf = (config: Config): AppConfig => ({
@@ -14,11 +16,26 @@ export const appConfigOf = (config: Config): AppConfig => ({
   maxFutureSkewMs: config.maxFutureSkewMs,
   readYourWritesTimeoutMs: config.http.readYourWritesTimeoutMs,
   predictionModelMaxAgeMs: config.predictionModelMaxAgeMs,
+  trustProxy: config.access.trustProxy,
+});
+
+/** The access capability's options as the configuration sets them. */
+export const accessOptionsOf = (config: Config, logger?: Logger): AccessOptions => ({
+  adminSecret: config.access.adminKey,
+  oauth: config.access.oauth,
+  keyCacheTtlMs: config.access.keyCacheTtlMs,
+  rateLimits: config.access.rateLimits,
+  rateBackend: config.store.kind === 'postgres' ? { kind: 'postgres', connectionString: config.store.connectionString } : { kind: 'memory' },
+  auditFlushMs: config.access.auditFlushMs,
+  corsOrigins: config.access.corsOrigins,
+  logger,
 });
 
 export const serve = async (config: Config, logger: Logger): Promise<Server> => {
   const rt = await openRuntime(config.store, 'threadline serve', runtimeOptions(config, logger));
   await rt.store.warmUp();
+  const access = await openAccess(rt.store.readModels, accessOptionsOf(config, logger));
+  await ensureAdminKey(rt.store.readModels, { adminSecret: config.access.adminKey, dataDir: config.dataDir, logger, audit: access.audit });
   let ready = true;
   rt.projections.start();
   rt.maintenance?.start();
@@ -27,6 +44,7 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     db: rt.db,
     projections: rt.projections,
     config: appConfigOf(config),
+    access,
     logger,
     isReady: () => ready,
   });
@@ -57,6 +75,7 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     }, config.shutdownGraceMs);
     await closed;
     clearTimeout(deadline);
+    await access.close();
     await rt.close();
     logger.info('stopped');
     process.exit(0);

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/http/app.ts';
+import { openAccess, type AccessOptions, type OpenedAccess } from '../../src/api/access/index.ts';
 import type { AppConfig } from '../../src/api/http/deps.ts';
 import { appConfigOf } from '../../src/cli/serve.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -13,7 +14,9 @@ export interface TestApp {
   url: string;
   rt: Runtime;
   post(path: string, body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers }>;
-  get(path: string): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  /** Sends the admin secret unless `headers` has its own authorization (an empty one sends none). */
+  get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
+  access: OpenedAccess;
   close(): Promise<void>;
 }
 
@@ -23,15 +26,39 @@ export const testAppConfig = (overrides: Partial<AppConfig> = {}): AppConfig => 
   ...overrides,
 });
 
-export const startTestApp = async (target: StoreTarget, options: { runner?: boolean } = {}): Promise<TestApp> => {
+/** The admin secret every test app accepts; `post` and `get` send it unless told otherwise. */
+export const TEST_ADMIN_SECRET = 'test-admin-secret-0123456789abcdef0123456789';
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_SECRET}` };
+
+/** Budgets far above what any functional test sends, unless a test sets its own. */
+const ROOMY_BUDGETS = { default: { quota: 1e6, windowMs: 1000 }, guid: { quota: 1e6, windowMs: 1000 }, batch: { quota: 1e6, windowMs: 1000 }, export: { quota: 1e6, windowMs: 1000 } };
+
+export interface TestAppOptions {
+  runner?: boolean;
+  /** Access options over the test defaults (the admin secret above, roomy budgets, audit flushed every 20 ms). */
+  access?: Partial<AccessOptions>;
+}
+
+export const startTestApp = async (target: StoreTarget, options: TestAppOptions = {}): Promise<TestApp> => {
   const { config, cleanup } = await target.create();
   const rt = await openRuntime(config, 'vitest');
   if (options.runner !== false) rt.projections.start();
+  const access = await openAccess(rt.store.readModels, {
+    adminSecret: TEST_ADMIN_SECRET,
+    oauth: null,
+    keyCacheTtlMs: 1000,
+    rateLimits: ROOMY_BUDGETS,
+    rateBackend: config.kind === 'postgres' ? { kind: 'postgres', connectionString: config.connectionString } : { kind: 'memory' },
+    auditFlushMs: 20,
+    corsOrigins: [],
+    ...options.access,
+  });
   const app = buildApp({
     store: rt.store,
     db: rt.db,
     projections: rt.projections,
     config: testAppConfig({ readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0, validateResponses: true }),
+    access,
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
   });
   const server: Server = await new Promise((resolve) => {
@@ -48,22 +75,24 @@ export const startTestApp = async (target: StoreTarget, options: { runner?: bool
   return {
     url,
     rt,
+    access,
     async post(path, body, headers = {}) {
       const res = await fetch(url + path, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', ...headers },
+        headers: { 'content-type': 'application/json', ...ADMIN, ...headers },
         body: typeof body === 'string' ? body : JSON.stringify(body),
       });
       return { status: res.status, body: parse(await res.text()), headers: res.headers };
     },
-    async get(path) {
-      const res = await fetch(url + path);
+    async get(path, headers = {}) {
+      const res = await fetch(url + path, { headers: { ...ADMIN, ...headers } });
       const text = await res.text();
       return { status: res.status, body: parse(text), text, headers: res.headers };
     },
     async close() {
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      await access.close();
       await rt.close();
       await cleanup();
     },

@@ -5,7 +5,7 @@ import { Agent, request as httpRequest, type IncomingHttpHeaders } from 'node:ht
 import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { riskBody, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { riskBody, startTestApp, type TestApp, TEST_ADMIN_SECRET } from '../helpers/test-app.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
 
 const T = '/api/v2/tracking';
@@ -254,7 +254,7 @@ describe.each(storeTargets())('fuzz on $name', (target) => {
   const send = (r: Req): Promise<Res> =>
     new Promise((resolve, reject) => {
       const body = r.body === undefined ? undefined : Buffer.isBuffer(r.body) ? r.body : Buffer.from(r.body, 'utf8');
-      const headers = { ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }), ...r.headers };
+      const headers = { authorization: `Bearer ${TEST_ADMIN_SECRET}`, ...(body === undefined ? {} : { 'content-type': 'application/json', 'content-length': String(body.length) }), ...r.headers };
       const req = httpRequest({ agent, host, port, method: r.method, path: r.path, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (c: Buffer) => chunks.push(c));

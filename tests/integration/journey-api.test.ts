@@ -1,7 +1,7 @@
 // The command and query API, run unchanged against the embedded store and PostgreSQL over real HTTP.
 import { query } from '../helpers/sql.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, riskBody, type TestApp } from '../helpers/test-app.ts';
+import { startTestApp, riskBody, type TestApp, TEST_ADMIN_SECRET } from '../helpers/test-app.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
 
 const T = '/api/v2/tracking';
@@ -133,7 +133,7 @@ describe.each(storeTargets())('journey API on $name', (target) => {
       const big = await app.post(`${T}/log-event`, { guid: 'x', event_type: 'A', channel: 'EMAIL', details: { blob: 'x'.repeat(1_100_000) } });
       expect(big.status).toBe(413);
       expect(big.body.code).toBe('payload_too_large');
-      const res = await fetch(`${app.url}${T}/log-event`, { method: 'POST', body: 'guid=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const res = await fetch(`${app.url}${T}/log-event`, { method: 'POST', body: 'guid=x', headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: `Bearer ${TEST_ADMIN_SECRET}` } });
       expect(res.status).toBe(415);
     });
   });

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseJson, stringifyJson } from '../../src/eventstore/lossless-json.ts';
 import { rebuild } from '../helpers/rebuild.ts';
-import { riskBody, startTestApp, type TestApp } from '../helpers/test-app.ts';
+import { riskBody, startTestApp, type TestApp, TEST_ADMIN_SECRET } from '../helpers/test-app.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
 
 const T = '/api/v2/tracking';
@@ -40,7 +40,7 @@ describe.each(storeTargets())('robustness on $name', (target) => {
 
   /** Requests and answers as exact JSON text: integers beyond 2^53 survive both ways. */
   const send = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
-    const res = await fetch(app.url + path, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : typeof body === 'string' ? body : stringifyJson(body) });
+    const res = await fetch(app.url + path, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_ADMIN_SECRET}` }, body: body === undefined ? undefined : typeof body === 'string' ? body : stringifyJson(body) });
     const text = await res.text();
     let parsed: any;
     try {

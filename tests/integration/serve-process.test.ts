@@ -1,10 +1,13 @@
 // `threadline serve` as a process: graceful SIGTERM, and no acknowledged event lost when it is killed.
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openRuntime } from '../../src/runtime.ts';
-import { riskBody } from '../helpers/test-app.ts';
+import { riskBody, TEST_ADMIN_SECRET } from '../helpers/test-app.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
 import type { StoreConfig } from '../../src/eventstore/index.ts';
 
@@ -13,7 +16,7 @@ const envFor = (config: StoreConfig): Record<string, string> =>
 
 /** Starts serve on a free port; resolves with its base URL once it logs that it listens. */
 const startServe = async (config: StoreConfig, env: Record<string, string> = {}) => {
-  const child = spawn('node', ['bin/threadline.js', 'serve'], { env: { ...process.env, ...envFor(config), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env } });
+  const child = spawn('node', ['bin/threadline.js', 'serve'], { env: { ...process.env, ...envFor(config), PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', THREADLINE_ADMIN_KEY: TEST_ADMIN_SECRET, ...env } });
   let out = '';
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start: ${out}`)), 60_000);
@@ -31,8 +34,10 @@ const startServe = async (config: StoreConfig, env: Record<string, string> = {})
   return { child, url, output: () => out };
 };
 
+const ADMIN = { authorization: `Bearer ${TEST_ADMIN_SECRET}` };
+
 const post = (url: string, body: unknown) =>
-  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...ADMIN }, body: JSON.stringify(body) });
 
 describe.each(storeTargets())('threadline serve on $name', (target) => {
   let config: StoreConfig;
@@ -67,7 +72,7 @@ describe.each(storeTargets())('threadline serve on $name', (target) => {
     // A new process takes over (the embedded store's stale lock is recognised) and has every event.
     const second = await startServe(config);
     child = second.child;
-    const journey = await fetch(`${second.url}/api/v2/tracking/journey/${guid}`);
+    const journey = await fetch(`${second.url}/api/v2/tracking/journey/${guid}`, { headers: ADMIN });
     expect(journey.status).toBe(200);
     const body = (await journey.json()) as { events: { event_id: string }[] };
     expect(body.events.map((e) => e.event_id).sort()).toEqual([...acked].sort());
@@ -100,7 +105,7 @@ describe.each(storeTargets())('threadline serve on $name', (target) => {
     const socket = connect(Number(port), '127.0.0.1');
     await once(socket, 'connect');
     socket.on('error', () => {});
-    socket.write('POST /api/v2/tracking/log-event HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"guid":');
+    socket.write(`POST /api/v2/tracking/log-event HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${TEST_ADMIN_SECRET}\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"guid":`);
     await new Promise((r) => setTimeout(r, 200));
     const started = Date.now();
     served.child.kill('SIGTERM');
@@ -109,5 +114,33 @@ describe.each(storeTargets())('threadline serve on $name', (target) => {
     expect(Date.now() - started).toBeLessThan(8_000);
     expect(served.output()).toContain('grace over');
     socket.destroy();
+  });
+
+  it('makes an admin key at the first start of an empty store, prints it once and leaves it in admin.key (0600)', async () => {
+    const fresh = await target.create();
+    const keyDir = fresh.config.kind === 'pglite' ? fresh.config.dataDir : mkdtempSync(join(tmpdir(), 'tl-key-'));
+    try {
+      const first = await startServe(fresh.config, { THREADLINE_ADMIN_KEY: '', THREADLINE_DATA_DIR: keyDir });
+      child = first.child;
+      const printed = /(tl_live_[0-9A-Za-z]{28})/.exec(first.output())?.[1];
+      expect(printed, first.output()).toBeDefined();
+      const file = join(keyDir, 'admin.key');
+      expect(readFileSync(file, 'utf8').trim()).toBe(printed);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect((await fetch(`${first.url}/api/v2/tracking/journeys`)).status).toBe(401);
+      expect((await fetch(`${first.url}/api/v2/tracking/journeys`, { headers: { authorization: `Bearer ${printed}` } })).status).toBe(200);
+      first.child.kill('SIGTERM');
+      await once(first.child, 'exit');
+      // A store with a key already makes none.
+      const second = await startServe(fresh.config, { THREADLINE_ADMIN_KEY: '', THREADLINE_DATA_DIR: keyDir });
+      child = second.child;
+      expect(second.output()).not.toMatch(/tl_live_/);
+      expect((await fetch(`${second.url}/api/v2/tracking/journeys`, { headers: { authorization: `Bearer ${printed}` } })).status).toBe(200);
+      second.child.kill('SIGTERM');
+      await once(second.child, 'exit');
+    } finally {
+      await fresh.cleanup();
+      rmSync(keyDir, { recursive: true, force: true });
+    }
   });
 });

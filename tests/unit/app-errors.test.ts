@@ -19,6 +19,13 @@ const appFailingWith = async (error: Error) => {
     db: {},
     projections: { waitForStream: async () => true, status: () => [] },
     config: testAppConfig(),
+    // Every request is the admin, within budget: only the store's failure paths are exercised here.
+    access: {
+      authenticator: { authenticate: async () => ({ ok: true, principal: { via: 'admin_secret', id: 'admin', label: 'admin secret', role: 'admin', dealers: 'all' } }) },
+      rateLimiter: { consume: async () => ({ allowed: true, policy: { name: 'default', quota: 1, windowSeconds: 1 }, remaining: 1, resetSeconds: 1 }) },
+      audit: { record: () => {} },
+      corsOrigins: [],
+    },
     logger: pino({ level: 'silent' }),
   } as unknown as AppDeps;
   const server = buildApp(deps).listen(0, '127.0.0.1');

@@ -12,7 +12,7 @@ import { ERRORS, type ErrorCode } from '../../src/domain/shared/errors.ts';
 import { testAppConfig } from '../helpers/test-app.ts';
 
 // Nothing here handles a request: the app is only built, so its routes can be read.
-const deps = { config: testAppConfig(), logger: pino({ level: 'silent' }) } as unknown as AppDeps;
+const deps = { config: testAppConfig(), access: { corsOrigins: [] }, logger: pino({ level: 'silent' }) } as unknown as AppDeps;
 const app = buildApp(deps);
 const mounted = (app.router.stack as { route?: { path: string; methods: Record<string, boolean> } }[])
   .flatMap((l) => (l.route ? Object.keys(l.route.methods).map((m) => `${m.toUpperCase()} ${l.route!.path.replace(/:(\w+)/g, '{$1}')}`) : []));
@@ -30,6 +30,19 @@ describe('OpenAPI document', () => {
   it('has a scope on every route, and every route but the public ones behind one', () => {
     for (const r of ROUTES) expect(r.scope, `${r.method} ${r.path}`).toBeTruthy();
     expect(ROUTES.filter((r) => r.scope === 'public').map((r) => r.path).sort()).toEqual(['/healthz', '/openapi.json']);
+  });
+
+  it('declares the security schemes, and on every operation behind a scope, the credentials and 401/403 it may answer', () => {
+    const doc = openApiDocument(ROUTES) as { components: { securitySchemes: Record<string, { type: string; scheme: string }> }; paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>> };
+    expect(doc.components.securitySchemes).toMatchObject({ apiKey: { type: 'http', scheme: 'bearer' }, oauth2: { type: 'http', scheme: 'bearer' } });
+    for (const r of ROUTES) {
+      const op = doc.paths[r.path]![r.method]!;
+      if (r.scope === 'public') expect(op.security).toEqual([]);
+      else {
+        expect(op.security, `${r.method} ${r.path}`).toEqual([{ apiKey: [r.scope] }, { oauth2: [r.scope] }]);
+        expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
+      }
+    }
   });
 
   it('declares a schema for every JSON answer, and every problem a route may answer', () => {

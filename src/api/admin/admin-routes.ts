@@ -2,6 +2,7 @@
 import { z } from 'zod';
 import { listQuarantine } from '../../projections/runner/quarantine.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
+import { requireAllDealers } from '../http/dealer-scope.ts';
 import { route } from '../http/route.ts';
 
 const quarantineAnswer = z.object({
@@ -19,5 +20,8 @@ export const quarantine = route({
   responses: { 200: { description: 'The quarantined events', schema: quarantineAnswer } },
   problems: [],
   scope: 'admin',
-  handle: async ({ deps }) => ({ status: 200, body: { quarantined: await listQuarantine(narrow(deps.db)) } }),
+  handle: async ({ deps, principal }) => {
+    requireAllDealers(principal, 'The quarantine');
+    return { status: 200, body: { quarantined: await listQuarantine(narrow(deps.db)) } };
+  },
 });

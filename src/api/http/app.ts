@@ -1,10 +1,11 @@
 // buildApp(deps): the Express app (not listening): request log, body parsing, every declared route, problem+json
 // for every failure.
 import express, { type RequestHandler } from 'express';
+import helmet from 'helmet';
 import { textViolations } from '../../domain/shared/payload-limits.ts';
 import { ROUTES } from '../registry.ts';
+import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
-import { jsonBody } from './json-body.ts';
 import { mountRoutes, problemHandler } from './pipeline.ts';
 import { invalid, sendProblem } from './problems.ts';
 import type { AnyRoute } from './route.ts';
@@ -13,6 +14,10 @@ export const buildApp = (deps: AppDeps, routes: readonly AnyRoute[] = ROUTES): e
   const app = express();
   app.disable('x-powered-by');
   app.set('query parser', 'simple');
+  app.set('trust proxy', deps.config.trustProxy);
+  // An API answers JSON: no page may frame it, sniff it or load anything from it.
+  app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
+  app.use(cors(deps.access.corsOrigins));
 
   const requestLog: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();
@@ -28,7 +33,6 @@ export const buildApp = (deps: AppDeps, routes: readonly AnyRoute[] = ROUTES): e
     const bad = textViolations(req.query);
     next(bad.length > 0 ? invalid(bad) : undefined);
   });
-  app.use(jsonBody(deps.config.bodyLimitBytes));
   mountRoutes(app, routes, deps);
   app.use((req, res) => sendProblem(res, 'not_found', `No route for ${req.method} ${req.path}`));
   app.use(problemHandler(deps));

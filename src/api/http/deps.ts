@@ -1,8 +1,10 @@
 // What buildApp needs, injected by the composition root (serve) or by tests.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { AuditEntry, Principal } from '../../domain/access/index.ts';
 import type { OpenedStore } from '../../eventstore/index.ts';
 import type { ReadModels } from '../../projections/registry.ts';
+import type { LimitClass } from './route.ts';
 
 /** What the composition root's projection workers say about each projection. */
 export interface ProjectionStatus {
@@ -21,8 +23,46 @@ export interface AppConfig {
   readYourWritesTimeoutMs: number;
   /** How stale the conversion-prediction model may get under writes (0 refits on every change). */
   predictionModelMaxAgeMs: number;
+  /** Behind a load balancer: the client address is taken from X-Forwarded-For. */
+  trustProxy: boolean;
   /** Hold every answer to its declared schema (tests: the document cannot drift from the routes). */
   validateResponses?: boolean;
+}
+
+export type Authentication = { ok: true; principal: Principal } | { ok: false; reason: string };
+
+/** Turns an Authorization header into a principal: an API key, the admin secret or an OAuth 2.0 token. */
+export interface Authenticator {
+  authenticate(authorization: string | undefined): Promise<Authentication>;
+  /** Forgets what it cached, after a key changed in this process. */
+  forget?(): void;
+}
+
+/** One request's draw on a budget (IETF RateLimit headers: `limit`, `remaining`, `reset` in seconds). */
+export interface RateDecision {
+  allowed: boolean;
+  /** The budget's name and shape, for `RateLimit-Policy` (`"guid";q=10;w=1`). */
+  policy: { name: string; quota: number; windowSeconds: number };
+  remaining: number;
+  resetSeconds: number;
+}
+
+/** Budgets per caller (a key, a token subject, or a client address on public routes) and route class. */
+export interface RateLimiter {
+  consume(subject: string, limit: LimitClass): Promise<RateDecision>;
+}
+
+/** Where audit records go: buffered and written in batches, so that auditing does not cost a write per request. */
+export interface AuditSink {
+  record(entry: AuditEntry): void;
+}
+
+export interface AccessDeps {
+  authenticator: Authenticator;
+  rateLimiter: RateLimiter;
+  audit: AuditSink;
+  /** Browser origins allowed to call the API (CORS); none by default. */
+  corsOrigins: readonly string[];
 }
 
 export interface AppDeps {
@@ -33,6 +73,7 @@ export interface AppDeps {
     status(): ProjectionStatus[];
   };
   config: AppConfig;
+  access: AccessDeps;
   logger: Logger;
   clock?: () => Date;
   /** False until start-up (migrations) is done, and again while shutting down. */

@@ -2,7 +2,7 @@
 import { z } from 'zod';
 import { ERRORS, type ErrorCode } from '../../domain/shared/errors.ts';
 import { problemTypeUri } from './problems.ts';
-import { BODY_PROBLEMS, COMMON_PROBLEMS, type AnyRoute } from './route.ts';
+import { AUTH_PROBLEMS, BODY_PROBLEMS, COMMON_PROBLEMS, type AnyRoute } from './route.ts';
 
 const jsonSchema = (schema: z.ZodType, io: 'input' | 'output') => {
   const { $schema: _s, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' }) as Record<string, unknown>;
@@ -26,7 +26,7 @@ const parametersOf = (schema: z.ZodType | undefined, where: 'path' | 'query' | '
 
 /** The problems a route may answer, grouped by status: one response per status listing its codes. */
 const problemResponses = (r: AnyRoute) => {
-  const codes = new Set<ErrorCode>([...r.problems, ...COMMON_PROBLEMS, ...(r.body ? BODY_PROBLEMS : [])]);
+  const codes = new Set<ErrorCode>([...r.problems, ...COMMON_PROBLEMS, ...(r.scope === 'public' ? [] : AUTH_PROBLEMS), ...(r.body ? BODY_PROBLEMS : [])]);
   const byStatus = new Map<number, ErrorCode[]>();
   for (const code of codes) byStatus.set(ERRORS[code].status, [...(byStatus.get(ERRORS[code].status) ?? []), code]);
   return Object.fromEntries(
@@ -43,6 +43,8 @@ const operation = (r: AnyRoute) => ({
   tags: [...r.tags],
   operationId: `${r.method}${r.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
   'x-threadline-scope': r.scope,
+  // Either credential, with the route's scope; public routes need none.
+  security: r.scope === 'public' ? [] : [{ apiKey: [r.scope] }, { oauth2: [r.scope] }],
   ...(r.limit ? { 'x-threadline-limit': r.limit } : {}),
   parameters: [...parametersOf(r.params, 'path'), ...parametersOf(r.query, 'query'), ...parametersOf(r.headers, 'header')],
   ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body.schema, 'input') } } } } : {}),
@@ -69,6 +71,20 @@ export const openApiDocument = (list: readonly AnyRoute[]) => {
     },
     paths,
     components: {
+      securitySchemes: {
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'tl_live_… API key',
+          description: 'An API key (`Authorization: Bearer tl_live_…`) with a role and a dealer scope; see docs/security.md. The role must have the scope named on the operation.',
+        },
+        oauth2: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: "An OAuth 2.0 access token (JWT) from the configured identity provider (THREADLINE_OAUTH_JWKS_URL), its role and dealers taken from claims.",
+        },
+      },
       schemas: {
         Problem: {
           type: 'object',

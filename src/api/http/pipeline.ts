@@ -5,7 +5,9 @@ import express, { type ErrorRequestHandler, type RequestHandler, type Router } f
 import { ERRORS, isErrorCode } from '../../domain/shared/errors.ts';
 import { toViolations } from '../../domain/shared/violation.ts';
 import { stringifyJson } from '../../eventstore/index.ts';
-import type { AppDeps } from './deps.ts';
+import { resultOf, roleAllows, type Principal } from '../../domain/access/index.ts';
+import type { AppDeps, RateDecision } from './deps.ts';
+import { jsonBody } from './json-body.ts';
 import { invalid, ProblemError, sendProblem } from './problems.ts';
 import type { AnyRoute } from './route.ts';
 
@@ -14,9 +16,72 @@ export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
 const isJson = (req: express.Request) => Boolean(req.is(['application/json', 'application/*+json']));
 
+/** What the gate learnt about a request, for the handler and the audit record. */
+interface RequestAccess {
+  principal: Principal | null;
+  objects: string[];
+}
+
+const accessOf = (res: express.Response): RequestAccess => res.locals['access'] as RequestAccess;
+
+const rateHeaders = (d: RateDecision): Record<string, string> => ({
+  'RateLimit-Policy': `"${d.policy.name}";q=${d.policy.quota};w=${d.policy.windowSeconds}`,
+  RateLimit: `"${d.policy.name}";r=${d.remaining};t=${d.resetSeconds}`,
+});
+
+const overBudget = (d: RateDecision) =>
+  new ProblemError('rate_limited', `Over the ${d.policy.name} budget of ${d.policy.quota} requests per ${d.policy.windowSeconds} s; retry in ${d.resetSeconds} s`, {}, { ...rateHeaders(d), 'Retry-After': String(Math.max(1, d.resetSeconds)) });
+
+/**
+ * Before any body is read: who is calling (401 without valid credentials), whether the role has the route's scope
+ * (403), and the caller's budget for the route's class (429). Every non-public request gets an audit record when
+ * its answer is sent, whatever the answer.
+ */
+const gateOf = (r: AnyRoute, deps: AppDeps): RequestHandler => {
+  const now = deps.clock ?? (() => new Date());
+  const action = `${r.method.toUpperCase()} ${r.path}`;
+  return async (req, res, next) => {
+    const access: RequestAccess = { principal: null, objects: [] };
+    res.locals['access'] = access;
+    if (r.scope !== 'public') {
+      // 'close' also fires for an answer that was cut off (a client gone mid-stream), which 'finish' misses.
+      res.once('close', () => {
+        const p = access.principal;
+        deps.access.audit.record({
+          at: now().toISOString(),
+          source: 'http',
+          action,
+          request_id: (req.get('x-request-id') ?? '').slice(0, 200) || null,
+          actor: p ? { id: p.id, label: p.label, role: p.role, via: p.via } : null,
+          ip: req.ip ?? null,
+          objects: access.objects,
+          result: resultOf(res.statusCode),
+          status: res.statusCode,
+          reason: (res.locals['problem'] as string | undefined) ?? (res.writableFinished ? null : 'answer cut off'),
+        });
+      });
+      const auth = await deps.access.authenticator.authenticate(req.get('authorization'));
+      if (!auth.ok) {
+        // Failed attempts draw on the client address's budget, so that guessing credentials is throttled too.
+        const attempt = await deps.access.rateLimiter.consume(`ip:${req.ip ?? 'unknown'}`, 'default');
+        if (!attempt.allowed) throw overBudget(attempt);
+        throw new ProblemError('unauthorized', auth.reason, {}, { 'WWW-Authenticate': 'Bearer realm="threadline"' });
+      }
+      access.principal = auth.principal;
+      if (!roleAllows(auth.principal.role, r.scope)) throw new ProblemError('forbidden', `The ${auth.principal.role} role does not have the ${r.scope} scope this route needs`);
+    }
+    const subject = access.principal ? `${access.principal.via}:${access.principal.id}` : `ip:${req.ip ?? 'unknown'}`;
+    const decision = await deps.access.rateLimiter.consume(subject, r.limit ?? 'default');
+    res.set(rateHeaders(decision));
+    if (!decision.allowed) throw overBudget(decision);
+    next();
+  };
+};
+
 const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[]): RequestHandler => {
   const now = deps.clock ?? (() => new Date());
   return async (req, res) => {
+    const access = accessOf(res);
     let params: unknown = req.params;
     if (r.params) {
       const p = r.params.safeParse(req.params);
@@ -47,7 +112,7 @@ const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[]): Reques
       if (!parsed.ok) throw invalid(parsed.violations);
       body = parsed.value;
     }
-    const answer = await r.handle({ params, query, body, req, res, deps, now, routes: all });
+    const answer = await r.handle({ params, query, body, req, res, deps, now, routes: all, principal: access.principal, touched: (...o) => access.objects.push(...o) });
     if (!answer) return;
     const status = answer.status ?? 200;
     const declared = r.responses[status];
@@ -64,9 +129,10 @@ const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[]): Reques
   };
 };
 
-/** Mounts the routes on an app or router, each once, in the order given. */
+/** Mounts the routes on an app or router, each once, in the order given: the gate, the body (if any), the handler. */
 export const mountRoutes = <R extends Pick<Router, AnyRoute['method']>>(router: R, list: readonly AnyRoute[], deps: AppDeps): R => {
-  for (const r of list) router[r.method](expressPath(r.path), handlerOf(r, deps, list));
+  const body = jsonBody(deps.config.bodyLimitBytes);
+  for (const r of list) router[r.method](expressPath(r.path), gateOf(r, deps), ...(r.body ? body : []), handlerOf(r, deps, list));
   return router;
 };
 
@@ -95,7 +161,11 @@ export const problemHandler =
     }
     // A failure with a code of the catalogue (an adapter's, wrapped once: store_unavailable) answers as its code says.
     if (isErrorCode(e.code) && ERRORS[e.code].status !== 500) {
-      if (e.code === 'store_unavailable') {
+      if (e.code === 'auth_unavailable') {
+        deps.logger.error({ err: error }, 'identity provider unavailable');
+        res.set('Retry-After', '5');
+        sendProblem(res, e.code, (error as Error).message);
+      } else if (e.code === 'store_unavailable') {
         deps.logger.warn({ err: error }, 'event store unavailable');
         res.set('Retry-After', '1');
         sendProblem(res, e.code, 'The event store is busy or unreachable; retry shortly (a retry with the same event_id or Idempotency-Key is safe)');

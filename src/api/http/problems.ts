@@ -25,6 +25,8 @@ export const invalid = (violations: Violation[]) =>
 
 export const sendProblem = (res: Response, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}) => {
   const { status, title } = ERRORS[code];
+  // The audit record names why a request was refused.
+  res.locals['problem'] = code;
   res
     .status(status)
     .type('application/problem+json')

@@ -2,18 +2,17 @@
 // scope and rate-limit class. The request pipeline and the OpenAPI document are both made from these declarations.
 import type { Request, Response } from 'express';
 import type { z } from 'zod';
+import { toViolations, type Parsed } from '../../domain/shared/violation.ts';
+import type { Principal, Scope } from '../../domain/access/index.ts';
 import type { ErrorCode } from '../../domain/shared/errors.ts';
-import type { Parsed } from '../../domain/shared/violation.ts';
 import type { AppDeps } from './deps.ts';
 
-/**
- * Who may call a route. `public` needs no credentials (health, the document itself, tracking pixels later); the
- * others name what a caller's role must allow (enforced by the access capability).
- */
-export type Scope = 'public' | 'journeys:write' | 'journeys:read' | 'analytics:read' | 'audit:read' | 'admin';
+/** Who may call a route: `public`, or a scope the caller's role must have (src/domain/access/roles.ts). */
+export type { Scope };
 
-/** Rate-limit classes (the access capability sets their budgets). */
-export type LimitClass = 'default' | 'guid' | 'batch' | 'export';
+/** Rate-limit classes, each with its own budget (src/config.ts); `default` when a route names none. */
+export const LIMIT_CLASSES = ['default', 'guid', 'batch', 'export'] as const;
+export type LimitClass = (typeof LIMIT_CLASSES)[number];
 
 export interface RouteContext<P, Q, B> {
   params: P;
@@ -23,6 +22,10 @@ export interface RouteContext<P, Q, B> {
   res: Response;
   deps: AppDeps;
   now: () => Date;
+  /** The authenticated caller; null on a public route. */
+  principal: Principal | null;
+  /** Names the objects (GUIDs, key ids) the request touched, for its audit record. */
+  touched(...objects: string[]): void;
   /** Every route mounted beside this one (the document describes them). */
   routes: readonly AnyRoute[];
 }
@@ -66,10 +69,21 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   handle(ctx: RouteContext<P, Q, B>): Promise<RouteAnswer>;
 }
 
-/** Problems any route may answer: a bad request, a store that is away, a defect. */
-export const COMMON_PROBLEMS: readonly ErrorCode[] = ['bad_request', 'internal_error', 'store_unavailable'];
+/** Problems any route may answer: a bad request, a budget spent, a store that is away, a defect. */
+export const COMMON_PROBLEMS: readonly ErrorCode[] = ['bad_request', 'rate_limited', 'internal_error', 'store_unavailable'];
+/** Problems any route behind a scope may answer. */
+export const AUTH_PROBLEMS: readonly ErrorCode[] = ['unauthorized', 'forbidden'];
 /** Problems any route with a JSON body may answer. */
 export const BODY_PROBLEMS: readonly ErrorCode[] = ['validation_failed', 'malformed_json', 'payload_too_large', 'unsupported_media_type'];
+
+/** A body validated by its schema alone, typed as the schema's output. */
+export const bodyOf = <S extends z.ZodType>(schema: S): BodyDeclaration<z.output<S>> => ({
+  schema,
+  parse: (input) => {
+    const parsed = schema.safeParse(input);
+    return parsed.success ? { ok: true, value: parsed.data } : { ok: false, violations: toViolations(parsed.error) };
+  },
+});
 
 /** Declares a route with its types inferred from its schemas. */
 export const route = <P, Q, B>(r: Route<P, Q, B>): Route<P, Q, B> => r;

@@ -5,6 +5,7 @@ import { outreach } from '../../domain/journeys/journey-kinds.ts';
 import { loadInsightJourneys } from '../../projections/journeys/index.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
 import { endAfterStart, windowAnswer, windowJson, windowShape } from '../http/query-windows.ts';
+import { dealerFilterOf } from '../http/dealer-scope.ts';
 import { route } from '../http/route.ts';
 
 export const insightsQuery = z
@@ -36,8 +37,8 @@ export const insights = route({
   responses: { 200: { description: 'Insights', schema: insightsAnswer } },
   problems: ['validation_failed'],
   scope: 'analytics:read',
-  handle: async ({ query, deps }) => {
-    const journeys = await loadInsightJourneys(narrow(deps.db), { start: query.start_date, end: query.end_date }, { drop: outreach.sideStates, terminal: outreach.terminal });
+  handle: async ({ query, deps, principal }) => {
+    const journeys = await loadInsightJourneys(narrow(deps.db), { start: query.start_date, end: query.end_date }, { drop: outreach.sideStates, terminal: outreach.terminal }, dealerFilterOf(principal));
     return { status: 200, body: { window: windowJson(query), ...computeInsights(journeys, { minSupport: query.min_support }) } };
   },
 });

@@ -18,6 +18,8 @@ import {
 } from '../../domain/journeys/journey-requests.ts';
 import type { TrackingEvent } from '../../domain/journeys/tracking-event.ts';
 import { toViolations, type Violation } from '../../domain/shared/violation.ts';
+import type { Principal } from '../../domain/access/index.ts';
+import { requireDealer, seesGuid } from '../http/dealer-scope.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { ProblemError } from '../http/problems.ts';
 import { route, type RouteAnswer } from '../http/route.ts';
@@ -62,11 +64,18 @@ const logForJourneys = async (deps: AppDeps, groups: [guid: string, events: Trac
   });
 };
 
-const issued = (deps: AppDeps, outcome: GuidOutcome): RouteAnswer => {
+const issued = (deps: AppDeps, principal: Principal | null, touched: (...o: string[]) => void, outcome: GuidOutcome): RouteAnswer => {
   if (!outcome.ok) {
     const { code, message } = outcome.error;
-    throw new ProblemError(code, message, code === 'risk_event_conflict' ? { guid: outcome.error.guid } : {});
+    if (code === 'risk_event_conflict') {
+      // The risk event is another dealer's journey: say that it is taken, not whose it is.
+      if (!seesGuid(principal, outcome.error.guid)) throw new ProblemError(code, 'This risk event already has a journey, opened for another dealer');
+      touched(outcome.error.guid);
+      throw new ProblemError(code, message, { guid: outcome.error.guid });
+    }
+    throw new ProblemError(code, message);
   }
+  touched(outcome.guid);
   return { status: outcome.created ? 201 : 200, body: { guid: outcome.guid, tracking_url: `${deps.config.publicUrl}/api/v2/tracking/journey/${outcome.guid}` } };
 };
 
@@ -84,9 +93,10 @@ export const generateGuid = route({
   problems: ['risk_event_conflict', 'idempotency_key_reused'],
   scope: 'journeys:write',
   limit: 'guid',
-  handle: async ({ body, req, deps, now }) => {
+  handle: async ({ body, req, deps, now, principal, touched }) => {
     const { vin, dealer_code, customer_id, risk_event } = body;
-    return issued(deps, await issueGuid(deps.store, { prefix: deps.config.guidPrefix, vin, dealer_code, customer_id: customer_id ?? null, risk_event, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }));
+    requireDealer(principal, dealer_code);
+    return issued(deps, principal, touched, await issueGuid(deps.store, { prefix: deps.config.guidPrefix, vin, dealer_code, customer_id: customer_id ?? null, risk_event, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }));
   },
 });
 
@@ -102,10 +112,13 @@ export const openConversationRoute = route({
   problems: ['idempotency_key_reused'],
   scope: 'journeys:write',
   limit: 'guid',
-  handle: async ({ body, req, deps, now }) => {
+  handle: async ({ body, req, deps, now, principal, touched }) => {
     const { channel, dealer_code, customer_id, started_at } = body;
+    requireDealer(principal, dealer_code);
     return issued(
       deps,
+      principal,
+      touched,
       await openConversation(deps.store, { prefix: deps.config.guidPrefix, channel, dealer_code, customer_id: customer_id ?? null, started_at: started_at ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }),
     );
   },
@@ -121,8 +134,10 @@ export const logEvent = route({
   responses: { 201: { description: 'Stored', schema: eventLogged }, 200: { description: 'Duplicate event_id: stored once already', schema: eventLogged } },
   problems: ['unknown_guid'],
   scope: 'journeys:write',
-  handle: async ({ body, deps, now }) => {
+  handle: async ({ body, deps, now, principal, touched }) => {
     const event = trackingEventOf(body, now().toISOString());
+    touched(event.guid);
+    if (!seesGuid(principal, event.guid)) throw new ProblemError('unknown_guid', `No journey with GUID ${event.guid}`);
     const result = (await logForJourneys(deps, [[event.guid, [event]]]))[0]![0]!;
     if (result.status === 404) throw new ProblemError('unknown_guid', `No journey with GUID ${event.guid}`);
     if (result.status === 503) throw new ProblemError('store_unavailable', 'The event store is unavailable; retry shortly (a retry with the same event_id is safe)', {}, { 'Retry-After': '1' });
@@ -142,7 +157,7 @@ export const logEvents = route({
   problems: [],
   scope: 'journeys:write',
   limit: 'batch',
-  handle: async ({ body, deps, now }) => {
+  handle: async ({ body, deps, now, principal, touched }) => {
     const at = now();
     const bounds = boundsOf(at, deps);
     const results: EventResult[] = new Array(body.events.length);
@@ -154,9 +169,15 @@ export const logEvents = route({
         return;
       }
       const event = trackingEventOf(p.value, at.toISOString());
+      // Another dealer's journey answers as no journey, like a GUID that does not exist.
+      if (!seesGuid(principal, event.guid)) {
+        results[index] = { status: 404, guid: event.guid };
+        return;
+      }
       byGuid.set(event.guid, [...(byGuid.get(event.guid) ?? []), { index, event }]);
     });
     const groups = [...byGuid.entries()];
+    touched(...byGuid.keys());
     const answers = await logForJourneys(deps, groups.map(([guid, items]) => [guid, items.map((x) => x.event)]));
     groups.forEach(([, items], g) => items.forEach((x, k) => (results[x.index] = answers[g]![k]!)));
     const out = results.map((r, index) =>
@@ -185,8 +206,10 @@ export const requestTransition = route({
   responses: { 200: { description: 'Transitioned, or already in that state', schema: transitioned } },
   problems: ['unknown_guid', 'invalid_state', 'invalid_transition'],
   scope: 'journeys:write',
-  handle: async ({ params, body, deps, now }) => {
+  handle: async ({ params, body, deps, now, principal, touched }) => {
     const { guid } = params;
+    touched(guid);
+    if (!seesGuid(principal, guid)) throw new ProblemError('unknown_guid', `No journey with GUID ${guid}`);
     const outcome = await journeyCommands.execute(deps.store, guid, {
       type: 'RequestTransition',
       data: { guid, to: body.to_state, at: now().toISOString(), reason: body.reason ?? null, metadata: body.metadata ?? null, fact_id: randomUUID() },

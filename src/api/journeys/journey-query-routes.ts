@@ -6,6 +6,7 @@ import { JOURNEY_KINDS } from '../../domain/journeys/journey-kinds.ts';
 import { textViolations } from '../../domain/shared/payload-limits.ts';
 import { getJourneyRows, journeyOutcomeAnalytics, listJourneys, summaryJson } from '../../projections/journeys/index.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
+import { dealerFilterOf, seesGuid } from '../http/dealer-scope.ts';
 import { ProblemError } from '../http/problems.ts';
 import { route } from '../http/route.ts';
 import { auditQuery, guidParams, journeyAnswer, journeyList, journeyQuery, listJourneysQuery } from './journey-schemas.ts';
@@ -49,8 +50,10 @@ export const getJourney = route({
   responses: { 200: { description: 'The journey', schema: journeyAnswer } },
   problems: ['unknown_guid', 'validation_failed', 'projection_lagging'],
   scope: 'journeys:read',
-  handle: async ({ params, query, deps, now }) => {
+  handle: async ({ params, query, deps, now, principal, touched }) => {
     const { guid } = params;
+    touched(guid);
+    if (!seesGuid(principal, guid)) throw new ProblemError('unknown_guid', `No journey with GUID ${guid}`);
     // Read-your-writes: every event acknowledged for this journey is in the read models before we answer.
     if (!(await deps.projections.waitForStream(journeyStreamName(guid), deps.config.readYourWritesTimeoutMs))) {
       throw new ProblemError('projection_lagging', 'The read models are behind the log; retry shortly', {}, { 'Retry-After': '1' });
@@ -112,10 +115,10 @@ export const listJourneysRoute = route({
   responses: { 200: { description: '{journeys, next_cursor}', schema: journeyList } },
   problems: ['validation_failed'],
   scope: 'journeys:read',
-  handle: async ({ query, deps }) => {
+  handle: async ({ query, deps, principal }) => {
     const { cursor, ...filter } = query;
     const after = cursor ? decodeCursor(cursor, 'cursor', 'created_at', 'guid') : undefined;
-    const page = await listJourneys(narrow(deps.db), { ...filter, after: after && { created_at: after['created_at']!, guid: after['guid']! } });
+    const page = await listJourneys(narrow(deps.db), { ...filter, dealers: dealerFilterOf(principal), after: after && { created_at: after['created_at']!, guid: after['guid']! } });
     return { status: 200, body: { journeys: page.journeys, next_cursor: page.next ? encodeCursor(page.next) : null } };
   },
 });
@@ -132,9 +135,10 @@ export const journeyAudit = route({
   problems: ['unknown_guid', 'validation_failed'],
   scope: 'audit:read',
   limit: 'export',
-  handle: async ({ params, query, deps, res }) => {
+  handle: async ({ params, query, deps, res, principal, touched }) => {
     const stream = journeyStreamName(params.guid);
-    if (!(await deps.store.eventStore.streamExists(stream))) throw new ProblemError('unknown_guid', `No journey with GUID ${params.guid}`);
+    touched(params.guid);
+    if (!seesGuid(principal, params.guid) || !(await deps.store.eventStore.streamExists(stream))) throw new ProblemError('unknown_guid', `No journey with GUID ${params.guid}`);
     res.status(200).type('application/x-ndjson');
     await streamAudit(
       deps.store.log,

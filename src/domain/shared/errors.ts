@@ -6,6 +6,8 @@ export const ERRORS = {
   malformed_json: { status: 400, title: 'The body is not valid JSON' },
   bad_request: { status: 400, title: 'The request cannot be read' },
   invalid_state: { status: 400, title: 'Not a state of this journey kind' },
+  unauthorized: { status: 401, title: 'Missing, malformed, unknown, expired or revoked credentials' },
+  forbidden: { status: 403, title: 'The credentials do not allow this' },
   unknown_guid: { status: 404, title: 'No journey has this GUID' },
   not_found: { status: 404, title: 'No such resource' },
   invalid_transition: { status: 409, title: 'The lifecycle forbids this transition' },
@@ -15,9 +17,11 @@ export const ERRORS = {
   payload_too_large: { status: 413, title: 'The body is larger than the limit' },
   unsupported_media_type: { status: 415, title: 'The body must be application/json' },
   idempotency_key_reused: { status: 422, title: 'Idempotency-Key reused with a different request' },
+  rate_limited: { status: 429, title: 'Too many requests: retry after the time given' },
   internal_error: { status: 500, title: 'Internal error' },
   projection_lagging: { status: 503, title: 'The read models have not caught up yet' },
   store_unavailable: { status: 503, title: 'The event store is unavailable' },
+  auth_unavailable: { status: 503, title: 'The identity provider cannot be reached to check the token' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERRORS;

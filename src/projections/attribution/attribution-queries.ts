@@ -3,6 +3,7 @@
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { AttributionInput, PathGroup } from '../../domain/attribution/journey-attribution.ts';
 import { analyticRead, type Window } from '../runner/read-model-db.ts';
+import { guidOfDealers, type DealerFilter } from '../runner/dealer-filter.ts';
 import type { AttributionTables, JourneyPathsTable } from './journey-paths-schema.ts';
 
 type ReadModels = AttributionTables;
@@ -18,14 +19,16 @@ const groups = (rows: { path: string[]; journeys: number; value: number | null }
  * distinct paths): journeys converted in [start, end) by their touches before the conversion, with their
  * time-decay credits summed; and journeys created then that did not convert, with touches (the nulls).
  */
-export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, withTimeDecay: boolean) => {
+export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, withTimeDecay: boolean, dealers: DealerFilter = null) => {
   // Three aggregates, each in an analytic read on a connection of its own where the pool has several.
+  const ofDealers = dealers ? guidOfDealers('p.guid', dealers) : sql<boolean>`true`;
   const inWindow = (q: Kysely<ReadModels>) => q
     .selectFrom('journey_paths as p')
     .where('p.kind', '=', KIND)
     .where('p.converted', '=', true)
     .where('p.converted_at', '>=', w.start)
-    .where('p.converted_at', '<', w.end);
+    .where('p.converted_at', '<', w.end)
+    .where(ofDealers);
   const [converted, nulls, decay] = await Promise.all([
     analyticRead(db, (trx) => inWindow(trx)
       .select([
@@ -43,6 +46,7 @@ export const loadAttributionInput = async (db: Kysely<ReadModels>, w: Window, wi
       .where('p.created_at', '>=', w.start)
       .where('p.created_at', '<', w.end)
       .where(sql<boolean>`cardinality(p.path) > 0`)
+      .where(ofDealers)
       .groupBy('p.path')
       .execute()),
     withTimeDecay
@@ -88,20 +92,21 @@ export const loadTrainingGroups = async (db: Kysely<ReadModels>) => {
   return { converted: groups(rows.filter((r) => r.converted)), nulls: groups(rows.filter((r) => !r.converted)) };
 };
 
-const openJourneys = (db: Kysely<ReadModels>, state: string | undefined) => {
+const openJourneys = (db: Kysely<ReadModels>, state: string | undefined, dealers: DealerFilter) => {
   let q = db
     .selectFrom('journey_paths as p')
     .where('p.kind', '=', KIND)
     .where('p.converted', '=', false)
     .where('p.current_state', '<>', 'CLOSED');
   if (state) q = q.where('p.current_state', '=', state);
+  if (dealers) q = q.where(guidOfDealers('p.guid', dealers));
   return q;
 };
 
 /** The distinct paths of open outreach journeys (not converted, not CLOSED), with how many journeys have each. */
-export const loadOpenPathGroups = async (db: Kysely<ReadModels>, state?: string) =>
+export const loadOpenPathGroups = async (db: Kysely<ReadModels>, state?: string, dealers: DealerFilter = null) =>
   groups(
-    await analyticRead(db, (trx) => openJourneys(trx, state)
+    await analyticRead(db, (trx) => openJourneys(trx, state, dealers)
       .select(['p.path', sql<number>`count(*)::int`.as('journeys'), sql<number>`0::float8`.as('value')])
       .groupBy('p.path')
       .execute()),
@@ -132,11 +137,11 @@ interface ScoredPath {
  * journeys sit on a few hundred paths), unless journeys moved since the paths were counted and those paths
  * no longer hold `limit` of them.
  */
-export const topOpenJourneys = async (db: Kysely<ReadModels>, scored: ScoredPath[], limit: number, state?: string) => {
+export const topOpenJourneys = async (db: Kysely<ReadModels>, scored: ScoredPath[], limit: number, state?: string, dealers: DealerFilter = null) => {
   const ranked = (paths: ScoredPath[]) => {
     const keys = paths.map((s) => s.channels.join('\u001f'));
     const probabilities = paths.map((s) => s.probability);
-    return analyticRead(db, (trx) => openJourneys(trx, state)
+    return analyticRead(db, (trx) => openJourneys(trx, state, dealers)
       .innerJoin(sql<{ k: string; probability: number }>`(SELECT * FROM unnest(${keys}::text[], ${probabilities}::float8[]) AS u(k, probability))`.as('pr'), (j) =>
         j.on(sql`array_to_string(p.path, chr(31))`, '=', sql.ref('pr.k')),
       )

@@ -5,6 +5,7 @@ import type { TouchEvent } from '../../domain/journeys/journey-outcomes.ts';
 import { isOptOutReply } from '../../domain/journeys/opt-out.ts';
 
 import { analyticRead, type Window } from '../runner/read-model-db.ts';
+import { guidOfDealers, type DealerFilter } from '../runner/dealer-filter.ts';
 import type { JourneysTables } from './journeys-schema.ts';
 
 type ReadModels = JourneysTables;
@@ -34,13 +35,15 @@ export const loadInsightJourneys = async (
   db: Kysely<ReadModels>,
   w: Window,
   states: { drop: readonly string[]; terminal: readonly string[] },
+  dealers: DealerFilter = null,
 ): Promise<InsightJourney[]> => {
   const inWindow = (trx: Kysely<ReadModels>, alias: 's') =>
     trx
       .selectFrom(`journey_summary as ${alias}`)
       .where(`${alias}.kind`, '=', KIND)
       .where(`${alias}.created_at`, '>=', w.start)
-      .where(`${alias}.created_at`, '<', w.end);
+      .where(`${alias}.created_at`, '<', w.end)
+      .where(dealers ? guidOfDealers(`${alias}.guid`, dealers) : sql<boolean>`true`);
   const [summaries, touches] = await Promise.all([
     analyticRead(db, (trx) => inWindow(trx, 's')
       .select(['s.guid', 's.current_state', 's.state_entered_at', 's.converted_at'])

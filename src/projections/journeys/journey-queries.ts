@@ -2,6 +2,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import { journeyStreamName } from '../../domain/journeys/journey-events.ts';
 import { analyticRead, narrow } from '../runner/read-model-db.ts';
+import { guidOfDealers, type DealerFilter } from '../runner/dealer-filter.ts';
 import { getJourneyPathRow, type AttributionTables } from '../attribution/index.ts';
 import { listQuarantine } from '../runner/quarantine.ts';
 import type { RunnerTables } from '../runner/runner-schema.ts';
@@ -114,6 +115,8 @@ export interface JourneyFilter {
   to?: string | undefined;
   limit: number;
   after?: { created_at: string; guid: string } | undefined;
+  /** Only journeys of these dealers (the caller's scope); null for every dealer. */
+  dealers?: DealerFilter;
 }
 
 /** Newest first, keyset-paginated on (created_at, guid) so pages stay stable while journeys are added. */
@@ -123,6 +126,7 @@ export const listJourneys = async (db: Kysely<ReadModels>, f: JourneyFilter) => 
     let q = trx.selectFrom('journey_summary').selectAll();
     if (f.state) q = q.where('current_state', '=', f.state);
     if (f.dealer_code) q = q.where('dealer_code', '=', f.dealer_code);
+    if (f.dealers) q = q.where(guidOfDealers('guid', f.dealers));
     if (f.kind) q = q.where('kind', '=', f.kind);
     if (f.from) q = q.where('created_at', '>=', new Date(f.from));
     if (f.to) q = q.where('created_at', '<', new Date(f.to));
