@@ -3,7 +3,7 @@
 // --before), in the same run, rounds interleaved. Each server on its own fresh store.
 //
 //   node --import tsx bench/access-bench.ts [--mode pglite|postgres|both] [--before 4fec93c] [--rounds 3]
-//        [--duration 15] [--concurrency 16] [--query-rate 50] [--json FILE]
+//        [--duration 15] [--concurrency 16] [--query-rate 50] [--with-env K=V,...] [--json FILE]
 import { execFileSync } from 'node:child_process';
 import { existsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     'query-rate': { type: 'string', default: '50' },
     json: { type: 'string' },
+    /** Extra environment for the server with access control (K=V,K=V), e.g. THREADLINE_AUDIT_FLUSH=1s. */
+    'with-env': { type: 'string', default: '' },
   },
 });
 const ROOT = join(BIN, '..', '..');
@@ -56,7 +58,8 @@ const makeKey = async (admin: HttpClient, role: string) => {
 
 const openVariant = async (mode: string, name: Variant['name'], bin: string, stamp: string): Promise<Variant> => {
   const storeEnv: Record<string, string> = mode === 'pglite' ? { THREADLINE_DATA_DIR: createBenchDataDir() } : { DATABASE_URL: await createBenchDatabase(`bench_access_${stamp}_${name === 'before' ? 'b' : 'a'}`, false) };
-  const server = await startServer(storeEnv, {}, [bin, 'serve']);
+  const extra = name === 'with access' ? Object.fromEntries(args['with-env']!.split(',').filter(Boolean).map((kv) => kv.split('=') as [string, string])) : {};
+  const server = await startServer(storeEnv, extra, [bin, 'serve']);
   const admin = createClient(server.baseUrl);
   const keyed = name === 'with access';
   const writer = keyed ? createClient(server.baseUrl, 256, { authorization: `Bearer ${await makeKey(admin, 'channel')}` }) : admin;
