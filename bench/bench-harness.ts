@@ -69,12 +69,14 @@ export const createBenchDataDir = (keep = false): string => {
 
 export const childEnv = (storeEnv: Record<string, string>, extra: Record<string, string> = {}) => {
   // Every bench server takes the bench's admin secret, and budgets no benchmark reaches (they measure throughput,
-  // not refusals; bench/access-bench.ts measures what authentication, budgets and audit cost).
+  // not refusals; bench/access-bench.ts measures what authentication, budgets and audit cost)...
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
     LOG_LEVEL: 'warn',
     THREADLINE_ADMIN_KEY: BENCH_ADMIN_SECRET,
     THREADLINE_RATE_LIMITS: 'default=1000000/1s,guid=1000000/1s,batch=1000000/1s,export=1000000/1s',
+    // Nor the load shedding past THREADLINE_MAX_IN_FLIGHT: a benchmark sets it when it measures shedding.
+    THREADLINE_MAX_IN_FLIGHT: '100000',
     ...storeEnv,
     ...extra,
   };

@@ -2,6 +2,7 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PREFIX_PATTERN } from './domain/journeys/index.ts';
+import { DEFAULT_CHANNEL_PATHS, DEFAULT_GUID_PATHS, parsePathList } from './domain/segment/index.ts';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -56,6 +57,14 @@ const DEFAULT_BUDGETS: RateBudgets = {
 
 const list = z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
 
+/** Dot paths into a Segment message, comma-separated, the first holding a value wins. */
+const pathList = z.string().transform((v, ctx) => {
+  const parsed = parsePathList(v);
+  if (parsed.ok) return parsed.paths;
+  ctx.addIssue({ code: 'custom', message: parsed.reason });
+  return z.NEVER;
+});
+
 /** Every variable Threadline reads, with its default; the README's configuration table is checked against it. */
 const schema = z.object({
   PORT: count(0, 65535).default(3000),
@@ -67,6 +76,8 @@ const schema = z.object({
   THREADLINE_GUID_PREFIX: z.string().regex(PREFIX_PATTERN, 'uppercase letters and digits, starting with a letter').default('FORD'),
   THREADLINE_PUBLIC_URL: z.string().url().optional(),
   THREADLINE_BODY_LIMIT: size.default(1024 ** 2),
+  THREADLINE_MAX_IN_FLIGHT: count(1, 100_000).default(64),
+  THREADLINE_MAX_IN_FLIGHT_EVENTS: count(1, 10_000_000).default(20_000),
   THREADLINE_HEADERS_TIMEOUT: duration.default(10_000),
   THREADLINE_REQUEST_TIMEOUT: duration.default(30_000),
   THREADLINE_MAX_FUTURE_SKEW: duration.default(5 * 60_000),
@@ -89,6 +100,8 @@ const schema = z.object({
   THREADLINE_AUDIT_FLUSH: duration.default(100),
   THREADLINE_CORS_ORIGINS: list.default([]),
   THREADLINE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
+  THREADLINE_SEGMENT_GUID_PATH: pathList.default([...DEFAULT_GUID_PATHS]),
+  THREADLINE_SEGMENT_CHANNEL_PATH: pathList.default([...DEFAULT_CHANNEL_PATHS]),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -108,6 +121,8 @@ export interface Config {
     requestTimeoutMs: number;
     /** How long a journey query waits for the caller's own writes to be projected before it answers 503. */
     readYourWritesTimeoutMs: number;
+    /** Work in flight past which requests are answered 503 + Retry-After at once (backpressure). */
+    inFlight: { maxRequests: number; maxEvents: number };
   };
   /** How far ahead of the server's clock an event time may be. */
   maxFutureSkewMs: number;
@@ -131,6 +146,8 @@ export interface Config {
     /** Behind a load balancer: take the client address from X-Forwarded-For. */
     trustProxy: boolean;
   };
+  /** Where a Segment message carries its journey GUID and its channel (docs/segment.md). */
+  segment: { guidPaths: readonly string[]; channelPaths: readonly string[] };
   /** Where the first start writes the admin key it creates (`admin.key`, mode 0600). */
   dataDir: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -163,6 +180,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       headersTimeoutMs: c.THREADLINE_HEADERS_TIMEOUT,
       requestTimeoutMs: c.THREADLINE_REQUEST_TIMEOUT,
       readYourWritesTimeoutMs: c.THREADLINE_READ_YOUR_WRITES_TIMEOUT,
+      inFlight: { maxRequests: c.THREADLINE_MAX_IN_FLIGHT, maxEvents: c.THREADLINE_MAX_IN_FLIGHT_EVENTS },
     },
     maxFutureSkewMs: c.THREADLINE_MAX_FUTURE_SKEW,
     predictionModelMaxAgeMs: c.THREADLINE_PREDICTION_MODEL_MAX_AGE,
@@ -187,6 +205,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       corsOrigins: c.THREADLINE_CORS_ORIGINS,
       trustProxy: c.THREADLINE_TRUST_PROXY === 'true',
     },
+    segment: { guidPaths: c.THREADLINE_SEGMENT_GUID_PATH, channelPaths: c.THREADLINE_SEGMENT_CHANNEL_PATH },
     dataDir: resolve(c.THREADLINE_DATA_DIR),
     logLevel: c.LOG_LEVEL,
   };

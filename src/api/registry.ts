@@ -6,5 +6,6 @@ import { attributionRoutes } from './attribution/index.ts';
 import type { AnyRoute } from './http/route.ts';
 import { systemRoutes } from './http/system-routes.ts';
 import { journeyRoutes } from './journeys/index.ts';
+import { segmentRoutes } from './segment/index.ts';
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...journeyRoutes, ...attributionRoutes, ...adminRoutes, ...keyRoutes, ...auditRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...journeyRoutes, ...attributionRoutes, ...adminRoutes, ...keyRoutes, ...auditRoutes, ...segmentRoutes];

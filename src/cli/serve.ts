@@ -17,6 +17,8 @@ export const appConfigOf = (config: Config): AppConfig => ({
   readYourWritesTimeoutMs: config.http.readYourWritesTimeoutMs,
   predictionModelMaxAgeMs: config.predictionModelMaxAgeMs,
   trustProxy: config.access.trustProxy,
+  segment: config.segment,
+  inFlight: config.http.inFlight,
 });
 
 /** The access capability's options as the configuration sets them. */

@@ -17,6 +17,8 @@ export interface TestApp {
   /** Sends the admin secret unless `headers` has its own authorization (an empty one sends none). */
   get(path: string, headers?: Record<string, string>): Promise<{ status: number; body: any; text: string; headers: Headers }>;
   access: OpenedAccess;
+  /** Any method with exactly these headers (no admin secret unless given); a string body is sent as it is. */
+  request(method: string, path: string, headers: Record<string, string>, body?: unknown): Promise<{ status: number; body: any; headers: Headers }>;
   close(): Promise<void>;
 }
 
@@ -33,10 +35,15 @@ const ADMIN = { authorization: `Bearer ${TEST_ADMIN_SECRET}` };
 /** Budgets far above what any functional test sends, unless a test sets its own. */
 const ROOMY_BUDGETS = { default: { quota: 1e6, windowMs: 1000 }, guid: { quota: 1e6, windowMs: 1000 }, batch: { quota: 1e6, windowMs: 1000 }, export: { quota: 1e6, windowMs: 1000 } };
 
+/** Functional tests send bursts on purpose; only the backpressure tests shed. */
+const ROOMY_IN_FLIGHT = { maxRequests: 100_000, maxEvents: 10_000_000 };
+
 export interface TestAppOptions {
   runner?: boolean;
   /** Access options over the test defaults (the admin secret above, roomy budgets, audit flushed every 20 ms). */
   access?: Partial<AccessOptions>;
+  /** Work in flight past which requests are shed (default: more than any functional test sends). */
+  inFlight?: AppConfig['inFlight'];
 }
 
 export const startTestApp = async (target: StoreTarget, options: TestAppOptions = {}): Promise<TestApp> => {
@@ -57,7 +64,7 @@ export const startTestApp = async (target: StoreTarget, options: TestAppOptions 
     store: rt.store,
     db: rt.db,
     projections: rt.projections,
-    config: testAppConfig({ readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0, validateResponses: true }),
+    config: testAppConfig({ readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0, validateResponses: true, inFlight: options.inFlight ?? ROOMY_IN_FLIGHT }),
     access,
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
   });
@@ -76,6 +83,14 @@ export const startTestApp = async (target: StoreTarget, options: TestAppOptions 
     url,
     rt,
     access,
+    async request(method, path, headers, body) {
+      const res = await fetch(url + path, {
+        method: method.toUpperCase(),
+        headers: { 'content-type': 'application/json', ...headers },
+        body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+      });
+      return { status: res.status, body: parse(await res.text()), headers: res.headers };
+    },
     async post(path, body, headers = {}) {
       const res = await fetch(url + path, {
         method: 'POST',

@@ -14,7 +14,7 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 describe('every route declares a scope', () => {
   it('names a known scope on every route, and public only where no credentials can be asked for', () => {
     for (const r of ROUTES) expect(SCOPES, `${r.method} ${r.path}`).toContain(r.scope);
-    expect(ROUTES.filter((r) => r.scope === 'public').map((r) => r.path).sort()).toEqual(['/healthz', '/openapi.json']);
+    expect(ROUTES.filter((r) => r.scope === 'public').map((r) => r.path).sort()).toEqual(['/healthz', '/metrics', '/openapi.json']);
   });
 });
 
@@ -28,17 +28,7 @@ describe.each(storeTargets())('access control on $name', (target) => {
     return made.body as { key: string; id: string; display_prefix: string };
   };
 
-  const send = async (method: string, path: string, headers: Record<string, string>, body?: unknown) => {
-    const res = await fetch(app.url + path, { method: method.toUpperCase(), headers: { 'content-type': 'application/json', ...headers }, body: body === undefined ? undefined : JSON.stringify(body) });
-    const text = await res.text();
-    let parsed: any;
-    try {
-      parsed = JSON.parse(text);
-    } catch {
-      parsed = undefined;
-    }
-    return { status: res.status, body: parsed, headers: res.headers };
-  };
+  const send = (method: string, path: string, headers: Record<string, string>, body?: unknown) => app.request(method, path, headers, body);
 
   beforeAll(async () => {
     app = await startTestApp(target);

@@ -29,17 +29,17 @@ describe('OpenAPI document', () => {
 
   it('has a scope on every route, and every route but the public ones behind one', () => {
     for (const r of ROUTES) expect(r.scope, `${r.method} ${r.path}`).toBeTruthy();
-    expect(ROUTES.filter((r) => r.scope === 'public').map((r) => r.path).sort()).toEqual(['/healthz', '/openapi.json']);
+    expect(ROUTES.filter((r) => r.scope === 'public').map((r) => r.path).sort()).toEqual(['/healthz', '/metrics', '/openapi.json']);
   });
 
   it('declares the security schemes, and on every operation behind a scope, the credentials and 401/403 it may answer', () => {
     const doc = openApiDocument(ROUTES) as { components: { securitySchemes: Record<string, { type: string; scheme: string }> }; paths: Record<string, Record<string, { security: unknown[]; responses: Record<string, unknown> }>> };
-    expect(doc.components.securitySchemes).toMatchObject({ apiKey: { type: 'http', scheme: 'bearer' }, oauth2: { type: 'http', scheme: 'bearer' } });
+    expect(doc.components.securitySchemes).toMatchObject({ apiKey: { type: 'http', scheme: 'bearer' }, oauth2: { type: 'http', scheme: 'bearer' }, apiKeyBasic: { type: 'http', scheme: 'basic' } });
     for (const r of ROUTES) {
       const op = doc.paths[r.path]![r.method]!;
       if (r.scope === 'public') expect(op.security).toEqual([]);
       else {
-        expect(op.security, `${r.method} ${r.path}`).toEqual([{ apiKey: [r.scope] }, { oauth2: [r.scope] }]);
+        expect(op.security, `${r.method} ${r.path}`).toEqual([{ apiKey: [r.scope] }, { oauth2: [r.scope] }, { apiKeyBasic: [r.scope] }]);
         expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['401', '403', '429']));
       }
     }

@@ -1,5 +1,5 @@
 // Authorization: Bearer <credential> → a principal. An API key (its checksum refuses a typo before any lookup), the
-// configured admin secret, or an OAuth 2.0 JWT.
+// configured admin secret, or an OAuth 2.0 JWT; or Basic with an API key as the user name (Segment's write key).
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { parseApiKey, type Principal, type Role } from '../../domain/access/index.ts';
@@ -68,6 +68,13 @@ export const createAuthenticator = (db: Kysely<unknown>, o: AuthenticatorOptions
 
   return {
     async authenticate(header) {
+      // Segment's libraries send their write key as HTTP Basic, user name = key, empty password: an API key only.
+      const basic = /^Basic\s+([A-Za-z0-9+/]+={0,2})\s*$/i.exec(header ?? '');
+      if (basic) {
+        const [user, ...password] = Buffer.from(basic[1]!, 'base64').toString('utf8').split(':');
+        if (user?.startsWith('tl_') && password.join(':') === '') return byKey(user);
+        return fail('Basic credentials must be an API key as the user name with an empty password (a Segment write key); otherwise send Authorization: Bearer <key or token>');
+      }
       const m = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
       if (!m) return fail(header ? 'Send credentials as Authorization: Bearer <key or token>' : 'Authentication required: Authorization: Bearer <key or token>');
       const credential = m[1]!;

@@ -3,9 +3,13 @@
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { textViolations } from '../../domain/shared/payload-limits.ts';
+import { projectionProgress } from '../../projections/runner/checkpoints.ts';
+import { narrow } from '../../projections/runner/read-model-db.ts';
 import { ROUTES } from '../registry.ts';
 import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
+import { createInFlight } from './load-shedding.ts';
+import { createMetrics } from './metrics.ts';
 import { mountRoutes, problemHandler } from './pipeline.ts';
 import { invalid, sendProblem } from './problems.ts';
 import type { AnyRoute } from './route.ts';
@@ -33,7 +37,16 @@ export const buildApp = (deps: AppDeps, routes: readonly AnyRoute[] = ROUTES): e
     const bad = textViolations(req.query);
     next(bad.length > 0 ? invalid(bad) : undefined);
   });
-  mountRoutes(app, routes, deps);
+  const inFlight = createInFlight(deps.config.inFlight);
+  const metrics = createMetrics({
+    inFlight: () => inFlight.current(),
+    projections: async () => {
+      const status = deps.projections.status();
+      const progress = await projectionProgress(narrow(deps.db), deps.store.log, status.map((s) => s.name));
+      return progress.map((p) => ({ ...p, failing: status.find((s) => s.name === p.name)?.failing != null }));
+    },
+  });
+  mountRoutes(app, routes, deps, { inFlight, metrics });
   app.use((req, res) => sendProblem(res, 'not_found', `No route for ${req.method} ${req.path}`));
   app.use(problemHandler(deps));
   return app;

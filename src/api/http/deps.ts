@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { AuditEntry, Principal } from '../../domain/access/index.ts';
 import type { OpenedStore } from '../../eventstore/index.ts';
 import type { ReadModels } from '../../projections/registry.ts';
+import type { InFlightLimits } from './load-shedding.ts';
 import type { LimitClass } from './route.ts';
 
 /** What the composition root's projection workers say about each projection. */
@@ -23,8 +24,12 @@ export interface AppConfig {
   readYourWritesTimeoutMs: number;
   /** How stale the conversion-prediction model may get under writes (0 refits on every change). */
   predictionModelMaxAgeMs: number;
+  /** Work in flight past which requests are answered 503 at once. */
+  inFlight: InFlightLimits;
   /** Behind a load balancer: the client address is taken from X-Forwarded-For. */
   trustProxy: boolean;
+  /** Where a Segment message carries its journey GUID and its channel: dot paths, the first with a value wins. */
+  segment: { guidPaths: readonly string[]; channelPaths: readonly string[] };
   /** Hold every answer to its declared schema (tests: the document cannot drift from the routes). */
   validateResponses?: boolean;
 }

@@ -44,7 +44,7 @@ const operation = (r: AnyRoute) => ({
   operationId: `${r.method}${r.path.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
   'x-threadline-scope': r.scope,
   // Either credential, with the route's scope; public routes need none.
-  security: r.scope === 'public' ? [] : [{ apiKey: [r.scope] }, { oauth2: [r.scope] }],
+  security: r.scope === 'public' ? [] : [{ apiKey: [r.scope] }, { oauth2: [r.scope] }, { apiKeyBasic: [r.scope] }],
   ...(r.limit ? { 'x-threadline-limit': r.limit } : {}),
   parameters: [...parametersOf(r.params, 'path'), ...parametersOf(r.query, 'query'), ...parametersOf(r.headers, 'header')],
   ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body.schema, 'input') } } } } : {}),
@@ -77,6 +77,11 @@ export const openApiDocument = (list: readonly AnyRoute[]) => {
           scheme: 'bearer',
           bearerFormat: 'tl_live_… API key',
           description: 'An API key (`Authorization: Bearer tl_live_…`) with a role and a dealer scope; see docs/security.md. The role must have the scope named on the operation.',
+        },
+        apiKeyBasic: {
+          type: 'http',
+          scheme: 'basic',
+          description: 'An API key as the Basic user name with an empty password (`base64("tl_live_…:")`): how Segment clients send their write key (docs/segment.md).',
         },
         oauth2: {
           type: 'http',

@@ -8,8 +8,9 @@ import { stringifyJson } from '../../eventstore/index.ts';
 import { resultOf, roleAllows, type Principal } from '../../domain/access/index.ts';
 import type { AppDeps, RateDecision } from './deps.ts';
 import { jsonBody } from './json-body.ts';
+import { overloaded } from './load-shedding.ts';
 import { invalid, ProblemError, sendProblem } from './problems.ts';
-import type { AnyRoute } from './route.ts';
+import type { AnyRoute, HttpRuntime } from './route.ts';
 
 /** `/journey/{guid}` → `/journey/:guid` */
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
@@ -37,13 +38,25 @@ const overBudget = (d: RateDecision) =>
  * (403), and the caller's budget for the route's class (429). Every non-public request gets an audit record when
  * its answer is sent, whatever the answer.
  */
-const gateOf = (r: AnyRoute, deps: AppDeps): RequestHandler => {
+const gateOf = (r: AnyRoute, deps: AppDeps, http: HttpRuntime): RequestHandler => {
   const now = deps.clock ?? (() => new Date());
   const action = `${r.method.toUpperCase()} ${r.path}`;
   return async (req, res, next) => {
     const access: RequestAccess = { principal: null, objects: [] };
     res.locals['access'] = access;
+    const started = process.hrtime.bigint();
+    res.once('close', () => {
+      http.metrics.requests.inc({ method: r.method, route: r.path, status: String(res.statusCode) });
+      http.metrics.duration.observe({ method: r.method, route: r.path }, Number(process.hrtime.bigint() - started) / 1e9);
+    });
     if (r.scope !== 'public') {
+      // Backpressure first, before any work: past the budget the answer is immediate.
+      const release = http.inFlight.admitRequest();
+      if (!release) {
+        http.metrics.shed.inc({ reason: 'in_flight_requests' });
+        throw overloaded();
+      }
+      res.once('close', release);
       // 'close' also fires for an answer that was cut off (a client gone mid-stream), which 'finish' misses.
       res.once('close', () => {
         const p = access.principal;
@@ -64,8 +77,11 @@ const gateOf = (r: AnyRoute, deps: AppDeps): RequestHandler => {
       if (!auth.ok) {
         // Failed attempts draw on the client address's budget, so that guessing credentials is throttled too.
         const attempt = await deps.access.rateLimiter.consume(`ip:${req.ip ?? 'unknown'}`, 'default');
-        if (!attempt.allowed) throw overBudget(attempt);
-        throw new ProblemError('unauthorized', auth.reason, {}, { 'WWW-Authenticate': 'Bearer realm="threadline"' });
+        if (!attempt.allowed) {
+          http.metrics.shed.inc({ reason: 'rate_limited' });
+          throw overBudget(attempt);
+        }
+        throw new ProblemError('unauthorized', auth.reason, {}, { 'WWW-Authenticate': 'Bearer realm="threadline", Basic realm="threadline"' });
       }
       access.principal = auth.principal;
       if (!roleAllows(auth.principal.role, r.scope)) throw new ProblemError('forbidden', `The ${auth.principal.role} role does not have the ${r.scope} scope this route needs`);
@@ -73,12 +89,15 @@ const gateOf = (r: AnyRoute, deps: AppDeps): RequestHandler => {
     const subject = access.principal ? `${access.principal.via}:${access.principal.id}` : `ip:${req.ip ?? 'unknown'}`;
     const decision = await deps.access.rateLimiter.consume(subject, r.limit ?? 'default');
     res.set(rateHeaders(decision));
-    if (!decision.allowed) throw overBudget(decision);
+    if (!decision.allowed) {
+      http.metrics.shed.inc({ reason: 'rate_limited' });
+      throw overBudget(decision);
+    }
     next();
   };
 };
 
-const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[]): RequestHandler => {
+const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[], http: HttpRuntime): RequestHandler => {
   const now = deps.clock ?? (() => new Date());
   return async (req, res) => {
     const access = accessOf(res);
@@ -112,7 +131,7 @@ const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[]): Reques
       if (!parsed.ok) throw invalid(parsed.violations);
       body = parsed.value;
     }
-    const answer = await r.handle({ params, query, body, req, res, deps, now, routes: all, principal: access.principal, touched: (...o) => access.objects.push(...o) });
+    const answer = await r.handle({ params, query, body, req, res, deps, now, routes: all, principal: access.principal, touched: (...o) => access.objects.push(...o), http });
     if (!answer) return;
     const status = answer.status ?? 200;
     const declared = r.responses[status];
@@ -130,9 +149,9 @@ const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[]): Reques
 };
 
 /** Mounts the routes on an app or router, each once, in the order given: the gate, the body (if any), the handler. */
-export const mountRoutes = <R extends Pick<Router, AnyRoute['method']>>(router: R, list: readonly AnyRoute[], deps: AppDeps): R => {
+export const mountRoutes = <R extends Pick<Router, AnyRoute['method']>>(router: R, list: readonly AnyRoute[], deps: AppDeps, http: HttpRuntime): R => {
   const body = jsonBody(deps.config.bodyLimitBytes);
-  for (const r of list) router[r.method](expressPath(r.path), gateOf(r, deps), ...(r.body ? body : []), handlerOf(r, deps, list));
+  for (const r of list) router[r.method](expressPath(r.path), gateOf(r, deps, http), ...(r.body ? body : []), handlerOf(r, deps, list, http));
   return router;
 };
 

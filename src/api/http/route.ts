@@ -6,6 +6,8 @@ import { toViolations, type Parsed } from '../../domain/shared/violation.ts';
 import type { Principal, Scope } from '../../domain/access/index.ts';
 import type { ErrorCode } from '../../domain/shared/errors.ts';
 import type { AppDeps } from './deps.ts';
+import type { InFlight } from './load-shedding.ts';
+import type { Metrics } from './metrics.ts';
 
 /** Who may call a route: `public`, or a scope the caller's role must have (src/domain/access/roles.ts). */
 export type { Scope };
@@ -13,6 +15,12 @@ export type { Scope };
 /** Rate-limit classes, each with its own budget (src/config.ts); `default` when a route names none. */
 export const LIMIT_CLASSES = ['default', 'guid', 'batch', 'export'] as const;
 export type LimitClass = (typeof LIMIT_CLASSES)[number];
+
+/** What one app keeps while it runs: its metrics and its work in flight. */
+export interface HttpRuntime {
+  metrics: Metrics;
+  inFlight: InFlight;
+}
 
 export interface RouteContext<P, Q, B> {
   params: P;
@@ -26,6 +34,8 @@ export interface RouteContext<P, Q, B> {
   principal: Principal | null;
   /** Names the objects (GUIDs, key ids) the request touched, for its audit record. */
   touched(...objects: string[]): void;
+  /** This app's metrics and in-flight budgets (backpressure). */
+  http: HttpRuntime;
   /** Every route mounted beside this one (the document describes them). */
   routes: readonly AnyRoute[];
 }

@@ -2,7 +2,7 @@
 // batch), request a transition. Routes only map a request to a command and an outcome to an answer.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { issueGuid, journeyCommands, openConversation, type GuidOutcome } from '../../application/journeys/index.ts';
+import { issueGuid, journeyCommands, logTrackingEvents, openConversation, type GuidOutcome } from '../../application/journeys/index.ts';
 import {
   batchBody,
   conversationBody,
@@ -22,7 +22,8 @@ import type { Principal } from '../../domain/access/index.ts';
 import { requireDealer, seesGuid } from '../http/dealer-scope.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { ProblemError } from '../http/problems.ts';
-import { route, type RouteAnswer } from '../http/route.ts';
+import { overloaded } from '../http/load-shedding.ts';
+import { route, type HttpRuntime, type RouteAnswer } from '../http/route.ts';
 import { batchLogged, eventLogged, guidIssued, guidParams, idempotencyHeaders, transitioned } from './journey-schemas.ts';
 
 const parseWith = <T>(schema: z.ZodType<T>, input: unknown) => {
@@ -41,27 +42,14 @@ type EventResult =
 
 const trackingEventOf = (e: LogEventInput, receivedAt: string): TrackingEvent => toTrackingEvent(e, receivedAt, randomUUID);
 
-/**
- * Logs each journey's events, all journeys in one atomic append where the store has one; answers per event. A
- * journey the store failed on (only where appends are per journey) answers 503 for its own events.
- */
-const logForJourneys = async (deps: AppDeps, groups: [guid: string, events: TrackingEvent[]][]): Promise<EventResult[][]> => {
-  const outcomes = await journeyCommands.executeMany(deps.store, groups.map(([guid, events]) => ({ id: guid, command: { type: 'LogEvents', data: { events } } })));
-  return groups.map(([guid, events], g) => {
-    const outcome = outcomes[g]!;
-    if (!outcome.ok) {
-      const failed = outcome.error.code === 'store_unavailable';
-      if (failed) deps.logger.warn({ err: (outcome.error as { cause?: unknown }).cause, guid }, 'append failed');
-      return events.map(() => (failed ? { status: 503 as const, guid } : { status: 404 as const, guid }));
-    }
-    const stored = new Set(outcome.events.flatMap((e) => (e.type === 'TrackingEventLogged' ? [e.data.event_id] : [])));
-    const answered = new Set<string>();
-    return events.map((e) => {
-      const fresh = stored.has(e.event_id) && !answered.has(e.event_id);
-      answered.add(e.event_id);
-      return fresh ? { status: 201, event_id: e.event_id } : { status: 200, event_id: e.event_id, duplicate: true };
-    });
-  });
+/** Logs each journey's events (src/application/journeys/log-tracking-events.ts), timing the append for /metrics. */
+const logForJourneys = async (deps: AppDeps, http: HttpRuntime, route: string, groups: [guid: string, events: TrackingEvent[]][]): Promise<EventResult[][]> => {
+  const started = process.hrtime.bigint();
+  const answers = await logTrackingEvents(deps.store, groups);
+  http.metrics.appendSeconds.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
+  http.metrics.appendEvents.observe({ route }, groups.reduce((n, [, events]) => n + events.length, 0));
+  for (const a of answers) if (a[0]?.status === 503) deps.logger.warn({ err: a[0].cause, guid: a[0].guid }, 'append failed');
+  return answers;
 };
 
 const issued = (deps: AppDeps, principal: Principal | null, touched: (...o: string[]) => void, outcome: GuidOutcome): RouteAnswer => {
@@ -134,11 +122,11 @@ export const logEvent = route({
   responses: { 201: { description: 'Stored', schema: eventLogged }, 200: { description: 'Duplicate event_id: stored once already', schema: eventLogged } },
   problems: ['unknown_guid'],
   scope: 'journeys:write',
-  handle: async ({ body, deps, now, principal, touched }) => {
+  handle: async ({ body, deps, now, principal, touched, http }) => {
     const event = trackingEventOf(body, now().toISOString());
     touched(event.guid);
     if (!seesGuid(principal, event.guid)) throw new ProblemError('unknown_guid', `No journey with GUID ${event.guid}`);
-    const result = (await logForJourneys(deps, [[event.guid, [event]]]))[0]![0]!;
+    const result = (await logForJourneys(deps, http, 'log-event', [[event.guid, [event]]]))[0]![0]!;
     if (result.status === 404) throw new ProblemError('unknown_guid', `No journey with GUID ${event.guid}`);
     if (result.status === 503) throw new ProblemError('store_unavailable', 'The event store is unavailable; retry shortly (a retry with the same event_id is safe)', {}, { 'Retry-After': '1' });
     return result.status === 200 ? { status: 200, body: { success: true, event_id: event.event_id, duplicate: true } } : { status: 201, body: { success: true, event_id: event.event_id } };
@@ -157,7 +145,14 @@ export const logEvents = route({
   problems: [],
   scope: 'journeys:write',
   limit: 'batch',
-  handle: async ({ body, deps, now, principal, touched }) => {
+  handle: async ({ body, deps, now, principal, touched, http, res }) => {
+    // A batch also counts its events against the work in flight.
+    const release = http.inFlight.admitEvents(body.events.length);
+    if (!release) {
+      http.metrics.shed.inc({ reason: 'in_flight_events' });
+      throw overloaded();
+    }
+    res.once('close', release);
     const at = now();
     const bounds = boundsOf(at, deps);
     const results: EventResult[] = new Array(body.events.length);
@@ -178,7 +173,7 @@ export const logEvents = route({
     });
     const groups = [...byGuid.entries()];
     touched(...byGuid.keys());
-    const answers = await logForJourneys(deps, groups.map(([guid, items]) => [guid, items.map((x) => x.event)]));
+    const answers = await logForJourneys(deps, http, 'events', groups.map(([guid, items]) => [guid, items.map((x) => x.event)]));
     groups.forEach(([, items], g) => items.forEach((x, k) => (results[x.index] = answers[g]![k]!)));
     const out = results.map((r, index) =>
       r.status === 400

@@ -21,6 +21,7 @@ export const ERRORS = {
   internal_error: { status: 500, title: 'Internal error' },
   projection_lagging: { status: 503, title: 'The read models have not caught up yet' },
   store_unavailable: { status: 503, title: 'The event store is unavailable' },
+  overloaded: { status: 503, title: 'Too much work in flight: retry after the time given' },
   auth_unavailable: { status: 503, title: 'The identity provider cannot be reached to check the token' },
 } as const satisfies Record<string, { status: number; title: string }>;
 

@@ -28,3 +28,20 @@ export const writeCheckpoint = async (db: Kysely<RunnerTables>, name: string, cp
     .onConflict((oc) => oc.column('name').doUpdateSet({ ...values, updated_at: new Date() }))
     .execute();
 };
+
+/** How far a projection is behind the log: the age of the oldest event it has not applied yet (0 when caught up). */
+export interface ProjectionProgress {
+  name: string;
+  eventsProcessed: bigint;
+  lagSeconds: number;
+}
+
+export const projectionProgress = async (db: Kysely<RunnerTables>, log: GlobalLog, names: readonly string[], now = new Date()): Promise<ProjectionProgress[]> => {
+  const out: ProjectionProgress[] = [];
+  for (const name of names) {
+    const cp = await readCheckpoint(db, log, name);
+    const [oldest] = await log.read({ after: cp?.position ?? null, limit: 1, stable: true });
+    out.push({ name, eventsProcessed: cp?.eventsProcessed ?? 0n, lagSeconds: oldest ? Math.max(0, (now.getTime() - oldest.recordedAt.getTime()) / 1000) : 0 });
+  }
+  return out;
+};
