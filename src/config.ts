@@ -78,6 +78,8 @@ const schema = z.object({
   THREADLINE_BODY_LIMIT: size.default(1024 ** 2),
   THREADLINE_MAX_IN_FLIGHT: count(1, 100_000).default(64),
   THREADLINE_MAX_IN_FLIGHT_EVENTS: count(1, 10_000_000).default(20_000),
+  THREADLINE_GROUP_COMMIT_MAX_EVENTS: count(1, 100_000).default(2000),
+  THREADLINE_GROUP_COMMIT_FLUSHES: count(1, 64).default(4),
   THREADLINE_HEADERS_TIMEOUT: duration.default(10_000),
   THREADLINE_REQUEST_TIMEOUT: duration.default(30_000),
   THREADLINE_MAX_FUTURE_SKEW: duration.default(5 * 60_000),
@@ -123,6 +125,8 @@ export interface Config {
     readYourWritesTimeoutMs: number;
     /** Work in flight past which requests are answered 503 + Retry-After at once (backpressure). */
     inFlight: { maxRequests: number; maxEvents: number };
+    /** Concurrent requests' events appended together: at most this many events per flush, this many flushes at once. */
+    groupCommit: { maxEvents: number; maxFlushes: number };
   };
   /** How far ahead of the server's clock an event time may be. */
   maxFutureSkewMs: number;
@@ -181,6 +185,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       requestTimeoutMs: c.THREADLINE_REQUEST_TIMEOUT,
       readYourWritesTimeoutMs: c.THREADLINE_READ_YOUR_WRITES_TIMEOUT,
       inFlight: { maxRequests: c.THREADLINE_MAX_IN_FLIGHT, maxEvents: c.THREADLINE_MAX_IN_FLIGHT_EVENTS },
+      groupCommit: { maxEvents: c.THREADLINE_GROUP_COMMIT_MAX_EVENTS, maxFlushes: c.THREADLINE_GROUP_COMMIT_FLUSHES },
     },
     maxFutureSkewMs: c.THREADLINE_MAX_FUTURE_SKEW,
     predictionModelMaxAgeMs: c.THREADLINE_PREDICTION_MODEL_MAX_AGE,

@@ -19,6 +19,7 @@ export const appConfigOf = (config: Config): AppConfig => ({
   trustProxy: config.access.trustProxy,
   segment: config.segment,
   inFlight: config.http.inFlight,
+  groupCommit: config.http.groupCommit,
 });
 
 /** The access capability's options as the configuration sets them. */

@@ -3,6 +3,7 @@
 import express, { type RequestHandler } from 'express';
 import helmet from 'helmet';
 import { textViolations } from '../../domain/shared/payload-limits.ts';
+import { createGroupCommit } from '../../application/journeys/index.ts';
 import { projectionProgress } from '../../projections/runner/checkpoints.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
 import { ROUTES } from '../registry.ts';
@@ -46,7 +47,13 @@ export const buildApp = (deps: AppDeps, routes: readonly AnyRoute[] = ROUTES): e
       return progress.map((p) => ({ ...p, failing: status.find((s) => s.name === p.name)?.failing != null }));
     },
   });
-  mountRoutes(app, routes, deps, { inFlight, metrics });
+  const commit = createGroupCommit(deps.store, deps.config.groupCommit);
+  commit.onFlush = (events, requests, seconds) => {
+    metrics.flushEvents.observe(events);
+    metrics.flushRequests.observe(requests);
+    metrics.flushSeconds.observe(seconds);
+  };
+  mountRoutes(app, routes, deps, { inFlight, metrics, commit });
   app.use((req, res) => sendProblem(res, 'not_found', `No route for ${req.method} ${req.path}`));
   app.use(problemHandler(deps));
   return app;

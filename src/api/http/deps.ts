@@ -1,6 +1,7 @@
 // What buildApp needs, injected by the composition root (serve) or by tests.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
+import type { GroupCommitOptions } from '../../application/journeys/index.ts';
 import type { AuditEntry, Principal } from '../../domain/access/index.ts';
 import type { OpenedStore } from '../../eventstore/index.ts';
 import type { ReadModels } from '../../projections/registry.ts';
@@ -26,6 +27,8 @@ export interface AppConfig {
   predictionModelMaxAgeMs: number;
   /** Work in flight past which requests are answered 503 at once. */
   inFlight: InFlightLimits;
+  /** How concurrent requests' events are appended together. */
+  groupCommit: GroupCommitOptions;
   /** Behind a load balancer: the client address is taken from X-Forwarded-For. */
   trustProxy: boolean;
   /** Where a Segment message carries its journey GUID and its channel: dot paths, the first with a value wins. */

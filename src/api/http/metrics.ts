@@ -9,6 +9,9 @@ export interface Metrics {
   shed: Counter<'reason'>;
   appendEvents: Histogram<'route'>;
   appendSeconds: Histogram<'route'>;
+  flushEvents: Histogram;
+  flushRequests: Histogram;
+  flushSeconds: Histogram;
 }
 
 export interface MetricsSources {
@@ -72,7 +75,10 @@ export const createMetrics = (sources: MetricsSources): Metrics => {
       registers: [registry],
     }),
     shed: new Counter({ name: 'threadline_shed_requests_total', help: 'Requests answered 503 or 429 without being worked on, by why', labelNames: ['reason'], registers: [registry] }),
-    appendEvents: new Histogram({ name: 'threadline_append_events', help: 'Events per append to the event store', labelNames: ['route'], buckets: [1, 2, 5, 10, 50, 100, 500, 1000], registers: [registry] }),
+    appendEvents: new Histogram({ name: 'threadline_append_events', help: 'Events per request appended (its wait for a flush included in the duration)', labelNames: ['route'], buckets: [1, 2, 5, 10, 50, 100, 500, 1000], registers: [registry] }),
+    flushEvents: new Histogram({ name: 'threadline_flush_events', help: 'Events per group-commit flush (one atomic append)', buckets: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000], registers: [registry] }),
+    flushRequests: new Histogram({ name: 'threadline_flush_requests', help: 'Requests per group-commit flush', buckets: [1, 2, 4, 8, 16, 32, 64, 128], registers: [registry] }),
+    flushSeconds: new Histogram({ name: 'threadline_flush_duration_seconds', help: 'Time a group-commit flush takes, decide and durable append', buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
     appendSeconds: new Histogram({ name: 'threadline_append_duration_seconds', help: 'Time an append to the event store takes (until durable)', labelNames: ['route'], buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1], registers: [registry] }),
   };
 };

@@ -5,6 +5,7 @@ import type { z } from 'zod';
 import { toViolations, type Parsed } from '../../domain/shared/violation.ts';
 import type { Principal, Scope } from '../../domain/access/index.ts';
 import type { ErrorCode } from '../../domain/shared/errors.ts';
+import type { GroupCommit } from '../../application/journeys/index.ts';
 import type { AppDeps } from './deps.ts';
 import type { InFlight } from './load-shedding.ts';
 import type { Metrics } from './metrics.ts';
@@ -20,6 +21,8 @@ export type LimitClass = (typeof LIMIT_CLASSES)[number];
 export interface HttpRuntime {
   metrics: Metrics;
   inFlight: InFlight;
+  /** Appends concurrent requests' tracking events together (group commit). */
+  commit: GroupCommit;
 }
 
 export interface RouteContext<P, Q, B> {

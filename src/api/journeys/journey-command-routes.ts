@@ -2,7 +2,7 @@
 // batch), request a transition. Routes only map a request to a command and an outcome to an answer.
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import { issueGuid, journeyCommands, logTrackingEvents, openConversation, type GuidOutcome } from '../../application/journeys/index.ts';
+import { issueGuid, journeyCommands, openConversation, type GuidOutcome } from '../../application/journeys/index.ts';
 import {
   batchBody,
   conversationBody,
@@ -42,10 +42,10 @@ type EventResult =
 
 const trackingEventOf = (e: LogEventInput, receivedAt: string): TrackingEvent => toTrackingEvent(e, receivedAt, randomUUID);
 
-/** Logs each journey's events (src/application/journeys/log-tracking-events.ts), timing the append for /metrics. */
+/** Logs each journey's events through the group commit (src/application/journeys/group-commit.ts), timed for /metrics. */
 const logForJourneys = async (deps: AppDeps, http: HttpRuntime, route: string, groups: [guid: string, events: TrackingEvent[]][]): Promise<EventResult[][]> => {
   const started = process.hrtime.bigint();
-  const answers = await logTrackingEvents(deps.store, groups);
+  const answers = await http.commit.submit(groups);
   http.metrics.appendSeconds.observe({ route }, Number(process.hrtime.bigint() - started) / 1e9);
   http.metrics.appendEvents.observe({ route }, groups.reduce((n, [, events]) => n + events.length, 0));
   for (const a of answers) if (a[0]?.status === 503) deps.logger.warn({ err: a[0].cause, guid: a[0].guid }, 'append failed');

@@ -1,6 +1,5 @@
 // Appends mapped Segment messages: grouped by journey, all journeys in one executeMany (as POST /events does), and
 // one result per message. Another dealer's journey answers exactly as a journey that does not exist.
-import { logTrackingEvents } from '../../application/journeys/index.ts';
 import type { Principal } from '../../domain/access/index.ts';
 import type { TrackingEvent } from '../../domain/journeys/index.ts';
 import type { SegmentOutcome } from '../../domain/segment/index.ts';
@@ -29,7 +28,7 @@ export const ingestMessages = async (deps: AppDeps, http: HttpRuntime, principal
   touched(...byGuid.keys());
   const groups = [...byGuid.entries()];
   const started = process.hrtime.bigint();
-  const answers = await logTrackingEvents(deps.store, groups.map(([guid, items]) => [guid, items.map((x) => x.event)] as const));
+  const answers = await http.commit.submit(groups.map(([guid, items]) => [guid, items.map((x) => x.event)] as const));
   http.metrics.appendSeconds.observe({ route: 'segment' }, Number(process.hrtime.bigint() - started) / 1e9);
   http.metrics.appendEvents.observe({ route: 'segment' }, groups.reduce((n, [, items]) => n + items.length, 0));
   groups.forEach(([guid, items], g) => {

@@ -2,3 +2,4 @@
 export { journeyCommands } from './journey-commands.ts';
 export { issueGuid, openConversation, type GuidOutcome, type GuidRequest, type ConversationRequest } from './guid-issuer.ts';
 export { logTrackingEvents, type LoggedEvent } from './log-tracking-events.ts';
+export { createGroupCommit, type GroupCommit, type GroupCommitOptions } from './group-commit.ts';
