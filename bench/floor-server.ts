@@ -1,6 +1,7 @@
 // The smallest servers a generate-guid request could be: used by floor-bench.ts to measure what this machine
 // allows before any Threadline code runs. One kind per process, on 127.0.0.1:PORT; GET /healthz answers 200.
 //   hello   read the JSON body, answer 201 with a small JSON body
+//   json    read and parse the JSON body, answer 200 with how many events it held (the HTTP + JSON ceiling of ingest)
 //   select  the same, plus one round trip to PostgreSQL carrying the body (`SELECT $1::jsonb`), nothing written
 //   insert  the same, plus one durable INSERT of the body (its own commit, synchronous_commit on)
 //   embedded-insert  the same INSERT into embedded PGlite, opened as `threadline serve` opens it (its own thread,
@@ -13,12 +14,12 @@ import { poolOf } from '../src/eventstore/postgres/index.ts';
 
 const kind = process.argv[2];
 const port = Number(process.env['PORT']);
-if (!['hello', 'select', 'insert', 'embedded-insert'].includes(kind ?? '') || !Number.isInteger(port)) {
-  throw new Error('usage: floor-server.ts hello|select|insert|embedded-insert (PORT, DATABASE_URL or THREADLINE_DATA_DIR)');
+if (!['hello', 'json', 'select', 'insert', 'embedded-insert'].includes(kind ?? '') || !Number.isInteger(port)) {
+  throw new Error('usage: floor-server.ts hello|json|select|insert|embedded-insert (PORT, DATABASE_URL or THREADLINE_DATA_DIR)');
 }
 
 const openPool = async () => {
-  if (kind === 'hello') return null;
+  if (kind === 'hello' || kind === 'json') return null;
   if (kind === 'embedded-insert') {
     // The embedded store's own opening (lock, thread, socket, one preparing connection); its event-store tables
     // are created at start and left unused.
@@ -50,6 +51,12 @@ http
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (kind === 'json') {
+        const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { events?: unknown[]; batch?: unknown[] };
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ accepted: (body.events ?? body.batch ?? [body]).length }));
+        return;
+      }
       answer(Buffer.concat(chunks).toString('utf8')).then(
         () => {
           res.writeHead(201, { 'content-type': 'application/json' });

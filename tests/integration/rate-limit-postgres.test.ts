@@ -17,6 +17,9 @@ const budgets: RateBudgets = {
 
 type Limiter = Awaited<ReturnType<typeof createRateLimiter>>;
 
+// As in a server: the runtime reads int8 as BigInt process-wide (src/runtime.ts). The limiter must work with that.
+pg.types.setTypeParser(20, (v: string) => BigInt(v));
+
 const recordingLogger = () => {
   const lines: { level: 'warn' | 'info'; msg: string }[] = [];
   return { lines, warn: (_o: object, msg: string) => lines.push({ level: 'warn', msg }), info: (_o: object, msg: string) => lines.push({ level: 'info', msg }) };

@@ -36,6 +36,15 @@ const CLEAR_AFTER_MS = 60 * 60_000;
 /** The table's key is varchar(255): longer subjects (an OAuth `sub` may be 255 characters) are hashed. */
 const MAX_SUBJECT_CHARS = 200;
 
+/**
+ * The library does arithmetic on its bigint `expire` column as a number; the process-wide parser the runtime sets
+ * (int8 as BigInt, so that log positions are never rounded) made every consume throw "Cannot mix BigInt" and fall
+ * back to memory. This pool reads int8 as a number (milliseconds since 1970 fit a double exactly).
+ */
+const LIBRARY_TYPES = {
+  getTypeParser: ((oid: number, format?: 'text' | 'binary') => (oid === 20 ? (v: string) => Number(v) : pg.types.getTypeParser(oid, format))) as typeof pg.types.getTypeParser,
+};
+
 interface Limiter {
   consume(key: string): Promise<RateLimiterRes>;
 }
@@ -73,7 +82,7 @@ const options = (cls: LimitClass, budgets: RateBudgets) => ({
 });
 
 const openShared = async (budgets: RateBudgets, connectionString: string, logger: RateLimiterOptions['logger']) => {
-  const pool = new pg.Pool({ connectionString, max: POOL_SIZE, connectionTimeoutMillis: STORE_TIMEOUT_MS, query_timeout: STORE_TIMEOUT_MS, application_name: 'threadline rate limiter' });
+  const pool = new pg.Pool({ connectionString, max: POOL_SIZE, connectionTimeoutMillis: STORE_TIMEOUT_MS, query_timeout: STORE_TIMEOUT_MS, application_name: 'threadline rate limiter', types: LIBRARY_TYPES });
   // An idle connection the server drops is reported here; unheard, it would end the process.
   pool.on('error', (err) => logger?.warn({ err }, 'rate-limit store connection lost'));
   const common = { storeClient: pool, storeType: 'pool', tableName: RATE_LIMIT_TABLE, clearExpiredByTimeout: false };
