@@ -99,6 +99,7 @@ const schema = z.object({
   THREADLINE_OAUTH_DEALERS_CLAIM: z.string().min(1).default('dealer_codes'),
   THREADLINE_OAUTH_CLOCK_SKEW: duration.default(30_000),
   THREADLINE_RATE_LIMITS: budgets.optional(),
+  THREADLINE_RATE_LIMIT_STORE: z.enum(['shared', 'memory']).default('shared'),
   THREADLINE_AUDIT_FLUSH: duration.default(100),
   THREADLINE_CORS_ORIGINS: list.default([]),
   THREADLINE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
@@ -144,6 +145,8 @@ export interface Config {
     keyCacheTtlMs: number;
     oauth: { jwksUrl: string; issuer: string; audience: string; roleClaim: string; dealersClaim: string; clockSkewMs: number } | null;
     rateLimits: RateBudgets;
+    /** `shared`: budgets counted in PostgreSQL for every process (one upsert per request); `memory`: per process. */
+    rateLimitStore: 'shared' | 'memory';
     /** How long audit records wait in memory before they are written in one batch. */
     auditFlushMs: number;
     corsOrigins: readonly string[];
@@ -206,6 +209,7 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
           }
         : null,
       rateLimits: { ...DEFAULT_BUDGETS, ...c.THREADLINE_RATE_LIMITS },
+      rateLimitStore: c.THREADLINE_RATE_LIMIT_STORE,
       auditFlushMs: c.THREADLINE_AUDIT_FLUSH,
       corsOrigins: c.THREADLINE_CORS_ORIGINS,
       trustProxy: c.THREADLINE_TRUST_PROXY === 'true',

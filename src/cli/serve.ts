@@ -28,7 +28,7 @@ export const accessOptionsOf = (config: Config, logger?: Logger): AccessOptions 
   oauth: config.access.oauth,
   keyCacheTtlMs: config.access.keyCacheTtlMs,
   rateLimits: config.access.rateLimits,
-  rateBackend: config.store.kind === 'postgres' ? { kind: 'postgres', connectionString: config.store.connectionString } : { kind: 'memory' },
+  rateBackend: config.store.kind === 'postgres' && config.access.rateLimitStore === 'shared' ? { kind: 'postgres', connectionString: config.store.connectionString } : { kind: 'memory' },
   auditFlushMs: config.access.auditFlushMs,
   corsOrigins: config.access.corsOrigins,
   logger,
