@@ -2,16 +2,15 @@
 import type { Kysely } from 'kysely';
 import { createAuditWriter } from '../../projections/access/index.ts';
 import type { AccessDeps } from '../http/deps.ts';
-import type { LimitClass } from '../http/route.ts';
 import { createAuthenticator, type KeyAuthenticator } from './authenticator.ts';
 import type { OAuthOptions } from './oauth.ts';
-import { createRateLimiter } from './rate-limiter.ts';
+import { createRateLimiter, type RateBudgets } from './rate-limiter.ts';
 
 export interface AccessOptions {
   adminSecret: string | null;
   oauth: OAuthOptions | null;
   keyCacheTtlMs: number;
-  rateLimits: Record<LimitClass, { quota: number; windowMs: number }>;
+  rateLimits: RateBudgets;
   /** Budgets kept in PostgreSQL (shared by every process) or in this process's memory (the embedded store). */
   rateBackend: { kind: 'memory' } | { kind: 'postgres'; connectionString: string };
   auditFlushMs: number;

@@ -3,7 +3,7 @@ import { attributeGroups, MODEL_NAMES } from '../../domain/attribution/index.ts'
 import { conversionModel, loadAttributionInput, loadOpenPathGroups, topOpenJourneys } from '../../projections/attribution/index.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
 import { windowJson } from '../http/query-windows.ts';
-import { dealerFilterOf } from '../http/dealer-scope.ts';
+import { dealerRestriction } from '../../domain/access/index.ts';
 import { route } from '../http/route.ts';
 import { attributionAnswer, attributionQuery, predictionsAnswer, predictionsQuery } from './attribution-schemas.ts';
 
@@ -23,7 +23,7 @@ export const attribution = route({
   scope: 'analytics:read',
   handle: async ({ query, deps, principal }) => {
     const models = query.model === 'all' ? MODEL_NAMES : [query.model];
-    const { input, convertedJourneys, nonConvertingJourneys } = await loadAttributionInput(narrow(deps.db), { start: query.start_date, end: query.end_date }, models.includes('time_decay'), dealerFilterOf(principal));
+    const { input, convertedJourneys, nonConvertingJourneys } = await loadAttributionInput(narrow(deps.db), { start: query.start_date, end: query.end_date }, models.includes('time_decay'), dealerRestriction(principal));
     const results = attributeGroups(input, models);
     const any = results[models[0]!]!;
     // Converted journeys without a touch before the conversion: counted, but no channel can take their credit.
@@ -53,7 +53,7 @@ export const predictions = route({
   handle: async ({ query, deps, principal }) => {
     // The model (transition probabilities between channels) is fitted on every dealer's finished journeys; the
     // journeys listed are the caller's dealers' only.
-    const dealers = dealerFilterOf(principal);
+    const dealers = dealerRestriction(principal);
     const model = await conversionModel(narrow(deps.db), deps.config.predictionModelMaxAgeMs);
     const open = await loadOpenPathGroups(narrow(deps.db), query.state, dealers);
     // The probability depends on the path only: score each distinct path once, let the database rank journeys.

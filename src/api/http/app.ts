@@ -47,12 +47,11 @@ export const buildApp = (deps: AppDeps, routes: readonly AnyRoute[] = ROUTES): e
       return progress.map((p) => ({ ...p, failing: status.find((s) => s.name === p.name)?.failing != null }));
     },
   });
-  const commit = createGroupCommit(deps.store, deps.config.groupCommit);
-  commit.onFlush = (events, requests, seconds) => {
+  const commit = createGroupCommit(deps.store, deps.config.groupCommit, (events, requests, seconds) => {
     metrics.flushEvents.observe(events);
     metrics.flushRequests.observe(requests);
     metrics.flushSeconds.observe(seconds);
-  };
+  });
   mountRoutes(app, routes, deps, { inFlight, metrics, commit });
   app.use((req, res) => sendProblem(res, 'not_found', `No route for ${req.method} ${req.path}`));
   app.use(problemHandler(deps));

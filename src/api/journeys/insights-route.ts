@@ -5,7 +5,7 @@ import { outreach } from '../../domain/journeys/journey-kinds.ts';
 import { loadInsightJourneys } from '../../projections/journeys/index.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
 import { endAfterStart, windowAnswer, windowJson, windowShape } from '../http/query-windows.ts';
-import { dealerFilterOf } from '../http/dealer-scope.ts';
+import { dealerRestriction } from '../../domain/access/index.ts';
 import { route } from '../http/route.ts';
 
 export const insightsQuery = z
@@ -38,7 +38,7 @@ export const insights = route({
   problems: ['validation_failed'],
   scope: 'analytics:read',
   handle: async ({ query, deps, principal }) => {
-    const journeys = await loadInsightJourneys(narrow(deps.db), { start: query.start_date, end: query.end_date }, { drop: outreach.sideStates, terminal: outreach.terminal }, dealerFilterOf(principal));
+    const journeys = await loadInsightJourneys(narrow(deps.db), { start: query.start_date, end: query.end_date }, { drop: outreach.sideStates, terminal: outreach.terminal }, dealerRestriction(principal));
     return { status: 200, body: { window: windowJson(query), ...computeInsights(journeys, { minSupport: query.min_support }) } };
   },
 });

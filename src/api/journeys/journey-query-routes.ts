@@ -6,7 +6,8 @@ import { JOURNEY_KINDS } from '../../domain/journeys/journey-kinds.ts';
 import { textViolations } from '../../domain/shared/payload-limits.ts';
 import { getJourneyRows, journeyOutcomeAnalytics, listJourneys, summaryJson } from '../../projections/journeys/index.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
-import { dealerFilterOf, seesGuid } from '../http/dealer-scope.ts';
+import { dealerRestriction } from '../../domain/access/index.ts';
+import { seesGuid } from '../http/dealer-scope.ts';
 import { ProblemError } from '../http/problems.ts';
 import { route } from '../http/route.ts';
 import { auditQuery, guidParams, journeyAnswer, journeyList, journeyQuery, listJourneysQuery } from './journey-schemas.ts';
@@ -118,7 +119,7 @@ export const listJourneysRoute = route({
   handle: async ({ query, deps, principal }) => {
     const { cursor, ...filter } = query;
     const after = cursor ? decodeCursor(cursor, 'cursor', 'created_at', 'guid') : undefined;
-    const page = await listJourneys(narrow(deps.db), { ...filter, dealers: dealerFilterOf(principal), after: after && { created_at: after['created_at']!, guid: after['guid']! } });
+    const page = await listJourneys(narrow(deps.db), { ...filter, dealers: dealerRestriction(principal), after: after && { created_at: after['created_at']!, guid: after['guid']! } });
     return { status: 200, body: { journeys: page.journeys, next_cursor: page.next ? encodeCursor(page.next) : null } };
   },
 });

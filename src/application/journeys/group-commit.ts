@@ -27,11 +27,12 @@ export interface GroupCommit {
   submit(groups: Groups): Promise<LoggedEvent[][]>;
   /** Requests waiting for a flush, and flushes running. */
   depth(): { waiting: number; flushing: number };
-  /** Sizes of the flushes made so far are reported here (metrics). */
-  onFlush?: (events: number, requests: number, seconds: number) => void;
 }
 
-export const createGroupCommit = (store: CommandStore, o: GroupCommitOptions): GroupCommit => {
+/** Told the size and duration of every flush (metrics). */
+export type FlushObserver = (events: number, requests: number, seconds: number) => void;
+
+export const createGroupCommit = (store: CommandStore, o: GroupCommitOptions, onFlush: FlushObserver = () => {}): GroupCommit => {
   const queue: Submission[] = [];
   let flushing = 0;
 
@@ -56,7 +57,7 @@ export const createGroupCommit = (store: CommandStore, o: GroupCommitOptions): G
     } catch (error) {
       for (const s of subs) s.reject(error);
     } finally {
-      gc.onFlush?.(subs.reduce((n, s) => n + s.events, 0), subs.length, Number(process.hrtime.bigint() - started) / 1e9);
+      onFlush(subs.reduce((n, s) => n + s.events, 0), subs.length, Number(process.hrtime.bigint() - started) / 1e9);
     }
   };
 
@@ -77,7 +78,7 @@ export const createGroupCommit = (store: CommandStore, o: GroupCommitOptions): G
     }
   };
 
-  const gc: GroupCommit = {
+  return {
     submit(groups) {
       return new Promise((resolve, reject) => {
         queue.push({ groups, events: groups.reduce((n, [, e]) => n + e.length, 0), resolve, reject });
@@ -86,5 +87,4 @@ export const createGroupCommit = (store: CommandStore, o: GroupCommitOptions): G
     },
     depth: () => ({ waiting: queue.length, flushing }),
   };
-  return gc;
 };

@@ -1,18 +1,20 @@
-// ChannelAttribution's own PathData demo set, read from ../shared when it is beside the repo. It is GPL-3, so it is
-// never copied in; a fresh clone skips this file and relies on the synthetic set in path-data.test.ts.
+// ChannelAttribution's own PathData demo set, read only when PATHDATA_CSV names a copy of it. It is GPL-3, so it is
+// never copied in, and no test reads outside the repository by itself: without the variable this file is skipped and
+// the synthetic set in path-data.test.ts stands in.
 import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { attributionCommand } from '../../../src/cli/attribution-command.ts';
 import { markov, parsePathCsv } from '../../../src/domain/attribution/index.ts';
 import { denseRemovalEffects } from './dense-markov-reference.ts';
 import { runPathDataSuite } from './path-data-suite.ts';
 
-const csvUrl = new URL('../../../../shared/data/attribution/PathData.csv', import.meta.url);
-const present = existsSync(csvUrl);
+const given = process.env['PATHDATA_CSV'];
+const csvUrl = pathToFileURL(given ?? 'PathData.csv');
+const present = given !== undefined && existsSync(csvUrl);
 const name = present
-  ? 'PathData reference (ChannelAttribution demo set from ../shared/data/attribution/PathData.csv)'
-  : 'PathData reference (skipped: ../shared/data/attribution/PathData.csv is not beside the repo; it is GPL-3 and not copied into it)';
+  ? `PathData reference (ChannelAttribution demo set from ${given})`
+  : 'PathData reference (skipped: set PATHDATA_CSV to a copy of ChannelAttribution\'s PathData.csv; it is GPL-3 and not copied into the repository)';
 
 describe.skipIf(!present)(name, () => {
   // PathData's own totals, as ChannelAttribution ships it (10,000 rows, 5,408 distinct paths).
