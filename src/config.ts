@@ -105,6 +105,11 @@ const schema = z.object({
   THREADLINE_TRUST_PROXY: z.enum(['true', 'false']).default('false'),
   THREADLINE_SEGMENT_GUID_PATH: pathList.default([...DEFAULT_GUID_PATHS]),
   THREADLINE_SEGMENT_CHANNEL_PATH: pathList.default([...DEFAULT_CHANNEL_PATHS]),
+  THREADLINE_CHANNEL_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  THREADLINE_PORTAL_SESSION_TTL: duration.default(30 * 60_000),
+  TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
+  SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional(),
+  MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -155,6 +160,13 @@ export interface Config {
   };
   /** Where a Segment message carries its journey GUID and its channel (docs/segment.md). */
   segment: { guidPaths: readonly string[]; channelPaths: readonly string[] };
+  /** Channel tracking (docs/channels.md): the providers' webhook secrets (null: that webhook answers 503). */
+  channels: {
+    /** Signs tracking links and keys contact-point hashes; null: one is made at the first start and kept in the database. */
+    secret: string | null;
+    portalSessionTtlMs: number;
+    providers: { twilioAuthToken: string | null; sendgridPublicKey: string | null; mailgunSigningKey: string | null };
+  };
   /** Where the first start writes the admin key it creates (`admin.key`, mode 0600). */
   dataDir: string;
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
@@ -215,6 +227,15 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       trustProxy: c.THREADLINE_TRUST_PROXY === 'true',
     },
     segment: { guidPaths: c.THREADLINE_SEGMENT_GUID_PATH, channelPaths: c.THREADLINE_SEGMENT_CHANNEL_PATH },
+    channels: {
+      secret: c.THREADLINE_CHANNEL_SECRET ?? null,
+      portalSessionTtlMs: c.THREADLINE_PORTAL_SESSION_TTL,
+      providers: {
+        twilioAuthToken: c.TWILIO_AUTH_TOKEN ?? null,
+        sendgridPublicKey: c.SENDGRID_WEBHOOK_PUBLIC_KEY ?? null,
+        mailgunSigningKey: c.MAILGUN_WEBHOOK_SIGNING_KEY ?? null,
+      },
+    },
     dataDir: resolve(c.THREADLINE_DATA_DIR),
     logLevel: c.LOG_LEVEL,
   };

@@ -5,6 +5,7 @@ import pg from 'pg';
 import type { Config } from './config.ts';
 import { openStore, type OpenedStore, type StoreConfig } from './eventstore/index.ts';
 import { prepareAccessTables } from './projections/access/index.ts';
+import { prepareChannelTables, resolveChannelSecret } from './projections/channels/index.ts';
 import { PROJECTIONS, type ReadModels } from './projections/registry.ts';
 import type { ProjectionDefinition } from './projections/runner/projection.ts';
 import { prepareProjections } from './projections/runner/runner-schema.ts';
@@ -21,6 +22,8 @@ export interface Runtime {
   projections: ProjectionWorkers;
   /** Only where the database does not maintain itself (PGlite, or PostgreSQL with autovacuum off). */
   maintenance: MaintenanceWorker | null;
+  /** Signs tracking tokens and keys contact-point hashes (src/projections/channels/channel-secret.ts). */
+  channelSecret: Buffer;
   close(): Promise<void>;
 }
 
@@ -30,11 +33,14 @@ export interface RuntimeOptions {
   maintenanceIntervalMs?: number;
   /** Defaults to every registered projection. */
   registry?: readonly ProjectionDefinition[];
+  /** THREADLINE_CHANNEL_SECRET; null: the one kept in the database (made at the first start). */
+  channelSecret?: string | null;
 }
 
 /** The runtime's options as the configuration sets them. */
-export const runtimeOptions = (config: Pick<Config, 'projections' | 'maintenanceIntervalMs'>, logger?: RuntimeOptions['logger']): RuntimeOptions => ({
+export const runtimeOptions = (config: Pick<Config, 'projections' | 'maintenanceIntervalMs' | 'channels'>, logger?: RuntimeOptions['logger']): RuntimeOptions => ({
   logger,
+  channelSecret: config.channels.secret,
   projections: config.projections,
   maintenanceIntervalMs: config.maintenanceIntervalMs,
 });
@@ -45,6 +51,8 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
     const registry = options.registry ?? PROJECTIONS;
     await prepareProjections(store.readModels, registry);
     await prepareAccessTables(store.readModels);
+    await prepareChannelTables(store.readModels);
+    const channelSecret = await resolveChannelSecret(store.readModels, options.channelSecret ?? null);
     const projections = createProjectionWorkers(
       registry,
       {
@@ -64,6 +72,7 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
       db: store.readModels as Kysely<ReadModels>,
       projections,
       maintenance,
+      channelSecret,
       close: async () => {
         await projections.stop();
         await maintenance?.stop();

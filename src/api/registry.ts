@@ -3,9 +3,10 @@
 import { auditRoutes, keyRoutes } from './access/index.ts';
 import { adminRoutes } from './admin/index.ts';
 import { attributionRoutes } from './attribution/index.ts';
+import { channelRoutes } from './channels/index.ts';
 import type { AnyRoute } from './http/route.ts';
 import { systemRoutes } from './http/system-routes.ts';
 import { journeyRoutes } from './journeys/index.ts';
 import { segmentRoutes } from './segment/index.ts';
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...journeyRoutes, ...attributionRoutes, ...adminRoutes, ...keyRoutes, ...auditRoutes, ...segmentRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...journeyRoutes, ...attributionRoutes, ...adminRoutes, ...keyRoutes, ...auditRoutes, ...segmentRoutes, ...channelRoutes];

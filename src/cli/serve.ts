@@ -7,6 +7,7 @@ import type { Config } from '../config.ts';
 import { openAccess, type AccessOptions } from '../api/access/index.ts';
 import { openRuntime, runtimeOptions } from '../runtime.ts';
 import { ensureAdminKey } from './admin-key.ts';
+import { createPortalSessionWorker } from '../workers/portal-session-worker.ts';
 
 /** The HTTP app's options as the configuration sets them. */
 export const appConfigOf = (config: Config): AppConfig => ({
@@ -41,6 +42,9 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
   await ensureAdminKey(rt.store.readModels, { adminSecret: config.access.adminKey, dataDir: config.dataDir, logger, audit: access.audit });
   let ready = true;
   rt.projections.start();
+  // Ends dealer-portal sessions idle past the TTL (every process may run it: an end is stored once).
+  const portalSessions = createPortalSessionWorker({ store: rt.store, readModels: rt.store.readModels, projections: rt.projections, logger }, { ttlMs: config.channels.portalSessionTtlMs });
+  portalSessions.start();
   rt.maintenance?.start();
   const app = buildApp({
     store: rt.store,
@@ -48,6 +52,7 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     projections: rt.projections,
     config: appConfigOf(config),
     access,
+    channels: { secret: rt.channelSecret, providers: config.channels.providers, portalSessionTtlMs: config.channels.portalSessionTtlMs },
     logger,
     isReady: () => ready,
   });
@@ -78,6 +83,7 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     }, config.shutdownGraceMs);
     await closed;
     clearTimeout(deadline);
+    await portalSessions.stop();
     await access.close();
     await rt.close();
     logger.info('stopped');

@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { pino } from 'pino';
 import { buildApp } from '../../src/api/http/app.ts';
 import { openAccess, type AccessOptions, type OpenedAccess } from '../../src/api/access/index.ts';
-import type { AppConfig } from '../../src/api/http/deps.ts';
+import { generateKeyPairSync } from 'node:crypto';
+import type { AppConfig, ChannelDeps } from '../../src/api/http/deps.ts';
 import { appConfigOf } from '../../src/cli/serve.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
@@ -38,7 +39,21 @@ const ROOMY_BUDGETS = { default: { quota: 1e6, windowMs: 1000 }, guid: { quota: 
 /** Functional tests send bursts on purpose; only the backpressure tests shed. */
 const ROOMY_IN_FLIGHT = { maxRequests: 100_000, maxEvents: 10_000_000 };
 
+/**
+ * The providers' secrets every test app verifies webhooks with: tests sign their requests with these as the providers
+ * would (SendGrid signs with the private half of an ECDSA P-256 key; the app holds the public half, base64 DER).
+ */
+const sendgridKeys = generateKeyPairSync('ec', { namedCurve: 'prime256v1' });
+export const TEST_PROVIDERS = {
+  twilioAuthToken: 'test-twilio-auth-token-0123456789ab',
+  sendgridPrivateKey: sendgridKeys.privateKey,
+  sendgridPublicKey: sendgridKeys.publicKey.export({ type: 'spki', format: 'der' }).toString('base64'),
+  mailgunSigningKey: 'test-mailgun-signing-key-0123456789',
+};
+
 export interface TestAppOptions {
+  /** Channel settings over the test defaults (TEST_PROVIDERS' secrets, the store's channel secret, a 30 min portal TTL). */
+  channels?: Partial<ChannelDeps>;
   runner?: boolean;
   /** Access options over the test defaults (the admin secret above, roomy budgets, audit flushed every 20 ms). */
   access?: Partial<AccessOptions>;
@@ -66,6 +81,12 @@ export const startTestApp = async (target: StoreTarget, options: TestAppOptions 
     projections: rt.projections,
     config: testAppConfig({ readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0, validateResponses: true, inFlight: options.inFlight ?? ROOMY_IN_FLIGHT }),
     access,
+    channels: {
+      secret: rt.channelSecret,
+      providers: { twilioAuthToken: TEST_PROVIDERS.twilioAuthToken, sendgridPublicKey: TEST_PROVIDERS.sendgridPublicKey, mailgunSigningKey: TEST_PROVIDERS.mailgunSigningKey },
+      portalSessionTtlMs: 30 * 60_000,
+      ...options.channels,
+    },
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
   });
   const server: Server = await new Promise((resolve) => {

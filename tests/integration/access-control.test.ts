@@ -1,6 +1,7 @@
 // Access control over real HTTP on both stores: every route behind its scope (a matrix generated from the route
 // table), API keys made, used, rolled, revoked and expired through the admin API, and per-dealer isolation on every
 // object (a fixed-seed property: another dealer's objects answer as if they did not exist).
+import { PUBLIC_ROUTES } from '../helpers/public-routes.ts';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLE_SCOPES, ROLES, SCOPES, type Role } from '../../src/domain/access/index.ts';
@@ -14,7 +15,7 @@ const bearer = (key: string) => ({ authorization: `Bearer ${key}` });
 describe('every route declares a scope', () => {
   it('names a known scope on every route, and public only where no credentials can be asked for', () => {
     for (const r of ROUTES) expect(SCOPES, `${r.method} ${r.path}`).toContain(r.scope);
-    expect(ROUTES.filter((r) => r.scope === 'public').map((r) => r.path).sort()).toEqual(['/healthz', '/metrics', '/openapi.json']);
+    expect(ROUTES.filter((r) => r.scope === 'public').map((r) => `${r.method} ${r.path}`).sort()).toEqual([...PUBLIC_ROUTES].sort());
   });
 });
 

@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runImport } from '../../src/cli/import-command.ts';
 import { getJourneyRows } from '../../src/projections/journeys/journey-queries.ts';
+import { narrow } from '../../src/projections/runner/read-model-db.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { APPENDIX_EVENTS, APPENDIX_RISK_EVENT, APPENDIX_TRANSITIONS } from '../fixtures/prd-appendix-journey.ts';
 import { storeTargets } from '../helpers/test-stores.ts';
@@ -75,10 +76,10 @@ describe.each(storeTargets())('import on $name', (target) => {
     expect(await stored()).toBe(count);
 
     await rt.projections.catchUp();
-    const rows = (await getJourneyRows(rt.db, GUID))!;
+    const rows = (await getJourneyRows(narrow(rt.db), GUID))!;
     expect(rows.summary).toMatchObject({ current_state: 'CLOSED', conversion_channel: 'SMS', total_events: APPENDIX_EVENTS.length });
     expect(rows.transitions.map((t) => [t.from_state, t.to_state, t.entered_at.toISOString()])).toEqual(APPENDIX_TRANSITIONS);
-    const chat = (await getJourneyRows(rt.db, CHAT))!;
+    const chat = (await getJourneyRows(narrow(rt.db), CHAT))!;
     expect(chat.summary.created_at.toISOString()).toBe('2024-12-01T09:00:00.000Z');
     expect(chat.events[0]!.details).toEqual({ source: 'webchat', platform_message_id: 123456789012345678901234n, ref: '98765432109876543210' });
   });

@@ -1,4 +1,5 @@
 // The command and query API, run unchanged against the embedded store and PostgreSQL over real HTTP.
+import { PROJECTIONS } from '../../src/projections/registry.ts';
 import { query } from '../helpers/sql.ts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, riskBody, type TestApp, TEST_ADMIN_SECRET } from '../helpers/test-app.ts';
@@ -28,7 +29,7 @@ describe.each(storeTargets())('journey API on $name', (target) => {
       status: 'ok',
       store: target.name,
       // Nothing written yet: nothing to be behind on.
-      projections: { journeys: { state: 'running', quarantined: 0, lag_seconds: 0 }, 'journey-paths': { state: 'running', quarantined: 0, lag_seconds: 0 } },
+      projections: Object.fromEntries(PROJECTIONS.map((p) => [p.name, { state: 'running', quarantined: 0, lag_seconds: 0 }])),
     });
   });
 

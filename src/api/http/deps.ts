@@ -73,6 +73,21 @@ export interface AccessDeps {
   corsOrigins: readonly string[];
 }
 
+/** The secrets that verify each provider's webhooks; null when unset (that webhook answers 503). */
+export interface ChannelProviderSecrets {
+  twilioAuthToken: string | null;
+  sendgridPublicKey: string | null;
+  mailgunSigningKey: string | null;
+}
+
+/** What the channel integrations need (docs/channels.md). */
+export interface ChannelDeps {
+  /** Signs tracking tokens and keys contact-point hashes. */
+  secret: Buffer;
+  providers: ChannelProviderSecrets;
+  portalSessionTtlMs: number;
+}
+
 export interface AppDeps {
   store: OpenedStore;
   db: Kysely<ReadModels>;
@@ -82,6 +97,7 @@ export interface AppDeps {
   };
   config: AppConfig;
   access: AccessDeps;
+  channels: ChannelDeps;
   logger: Logger;
   clock?: () => Date;
   /** False until start-up (migrations) is done, and again while shutting down. */

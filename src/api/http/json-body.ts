@@ -5,6 +5,37 @@ import { MAX_BODY_DEPTH, textViolations } from '../../domain/shared/payload-limi
 import { invalid, ProblemError } from './problems.ts';
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+const RAW = Symbol('raw body');
+
+const setRawBody = (req: express.Request, text: string) => {
+  (req as unknown as Record<symbol, string>)[RAW] = text;
+};
+
+/** The body exactly as it arrived (decoded as UTF-8), for signature checks; '' when there was none. */
+export const rawBodyOf = (req: express.Request): string => (req as unknown as Record<symbol, string | undefined>)[RAW] ?? '';
+
+/**
+ * Form bodies (what Twilio's webhooks send) as a flat record of strings: a name sent twice keeps its last value.
+ * Within the same limit as JSON; the exact text is kept for the signature check.
+ */
+export const formBody = (limit: number): RequestHandler[] => [
+  express.text({ type: FORM_TYPE, limit, defaultCharset: 'utf-8' }),
+  (req, _res, next) => {
+    if (typeof req.body !== 'string') {
+      req.body = undefined;
+      return next();
+    }
+    setRawBody(req, req.body);
+    const fields: Record<string, string> = {};
+    for (const [name, value] of new URLSearchParams(req.body)) fields[name] = value;
+    const bad = textViolations(fields);
+    if (bad.length > 0) return next(invalid(bad));
+    req.body = fields;
+    next();
+  },
+];
 
 /**
  * express.text reads (and inflates) the body within the limit; this parses it. A body too deep, malformed, or
@@ -18,6 +49,8 @@ export const jsonBody = (limit: number): RequestHandler[] => [
       return next();
     }
     const text = req.body;
+    // Kept for routes that check a signature over the exact bytes sent (SendGrid's, Mailgun's webhooks).
+    setRawBody(req, text);
     if (text.trim() === '') {
       req.body = undefined;
       return next();

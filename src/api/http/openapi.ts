@@ -47,7 +47,7 @@ const operation = (r: AnyRoute) => ({
   security: r.scope === 'public' ? [] : [{ apiKey: [r.scope] }, { oauth2: [r.scope] }, { apiKeyBasic: [r.scope] }],
   ...(r.limit ? { 'x-threadline-limit': r.limit } : {}),
   parameters: [...parametersOf(r.params, 'path'), ...parametersOf(r.query, 'query'), ...parametersOf(r.headers, 'header')],
-  ...(r.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(r.body.schema, 'input') } } } } : {}),
+  ...(r.body ? { requestBody: { required: true, content: { [r.body.mediaType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: { schema: jsonSchema(r.body.schema, 'input') } } } } : {}),
   responses: {
     ...Object.fromEntries(
       Object.entries(r.responses).map(([status, d]) => [

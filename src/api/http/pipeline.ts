@@ -7,7 +7,7 @@ import { toViolations } from '../../domain/shared/violation.ts';
 import { stringifyJson } from '../../eventstore/index.ts';
 import { resultOf, roleAllows, type Principal } from '../../domain/access/index.ts';
 import type { AppDeps, RateDecision } from './deps.ts';
-import { jsonBody } from './json-body.ts';
+import { formBody, jsonBody } from './json-body.ts';
 import { overloaded } from './load-shedding.ts';
 import { invalid, ProblemError, sendProblem } from './problems.ts';
 import type { AnyRoute, HttpRuntime } from './route.ts';
@@ -15,7 +15,8 @@ import type { AnyRoute, HttpRuntime } from './route.ts';
 /** `/journey/{guid}` → `/journey/:guid` */
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
-const isJson = (req: express.Request) => Boolean(req.is(['application/json', 'application/*+json']));
+const MEDIA_TYPES = { json: ['application/json', 'application/*+json'], form: ['application/x-www-form-urlencoded'] } as const;
+const isMediaType = (req: express.Request, mediaType: keyof typeof MEDIA_TYPES) => Boolean(req.is([...MEDIA_TYPES[mediaType]]));
 
 /** What the gate learnt about a request, for the handler and the audit record. */
 interface RequestAccess {
@@ -86,6 +87,7 @@ const gateOf = (r: AnyRoute, deps: AppDeps, http: HttpRuntime): RequestHandler =
       access.principal = auth.principal;
       if (!roleAllows(auth.principal.role, r.scope)) throw new ProblemError('forbidden', `The ${auth.principal.role} role does not have the ${r.scope} scope this route needs`);
     }
+    if (r.limit === 'unmetered') return next();
     const subject = access.principal ? `${access.principal.via}:${access.principal.id}` : `ip:${req.ip ?? 'unknown'}`;
     const decision = await deps.access.rateLimiter.consume(subject, r.limit ?? 'default');
     res.set(rateHeaders(decision));
@@ -122,7 +124,8 @@ const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[], http: H
     }
     let body: unknown;
     if (r.body) {
-      if (!isJson(req)) throw new ProblemError('unsupported_media_type', 'Send the body as application/json');
+      const mediaType = r.body.mediaType ?? 'json';
+      if (!isMediaType(req, mediaType)) throw new ProblemError('unsupported_media_type', `Send the body as ${MEDIA_TYPES[mediaType][0]}`);
       const at = now();
       const parsed = r.body.parse ? r.body.parse(req.body, { now: at, deps }) : (() => {
         const b = r.body!.schema.safeParse(req.body);
@@ -144,14 +147,15 @@ const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[], http: H
     if (answer.headers) res.set(answer.headers);
     res.status(status);
     if (answer.body === undefined) res.end();
+    else if (typeof answer.body === 'string' || Buffer.isBuffer(answer.body)) res.type(declared.contentType ?? 'text/plain').send(answer.body);
     else res.type(declared.contentType ?? 'application/json').send(stringifyJson(answer.body));
   };
 };
 
 /** Mounts the routes on an app or router, each once, in the order given: the gate, the body (if any), the handler. */
 export const mountRoutes = <R extends Pick<Router, AnyRoute['method']>>(router: R, list: readonly AnyRoute[], deps: AppDeps, http: HttpRuntime): R => {
-  const body = jsonBody(deps.config.bodyLimitBytes);
-  for (const r of list) router[r.method](expressPath(r.path), gateOf(r, deps, http), ...(r.body ? body : []), handlerOf(r, deps, list, http));
+  const bodies = { json: jsonBody(deps.config.bodyLimitBytes), form: formBody(deps.config.bodyLimitBytes) };
+  for (const r of list) router[r.method](expressPath(r.path), gateOf(r, deps, http), ...(r.body ? bodies[r.body.mediaType ?? 'json'] : []), handlerOf(r, deps, list, http));
   return router;
 };
 

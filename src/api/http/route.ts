@@ -57,6 +57,8 @@ export interface ResponseDeclaration {
 export interface BodyDeclaration<B> {
   /** What the body looks like (OpenAPI), and its validation unless `parse` is given. */
   schema: z.ZodType;
+  /** `json` (default) or `form` (application/x-www-form-urlencoded, read as a flat record of strings). */
+  mediaType?: 'json' | 'form';
   /** Validation that needs more than the schema (the server's clock, the event catalogue). */
   parse?: (input: unknown, ctx: { now: Date; deps: AppDeps }) => Parsed<B>;
 }
@@ -78,7 +80,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
   /** Every problem code the route may answer, besides those any route may (see COMMON_PROBLEMS). */
   problems: readonly ErrorCode[];
   scope: Scope;
-  limit?: LimitClass;
+  /**
+   * `unmetered`: no rate limit at all (the pixel and link redirects, which must answer when the store that counts
+   * budgets is away; in-flight work still bounds them). Otherwise the rate-limit class, `default` when none.
+   */
+  limit?: LimitClass | 'unmetered';
   handle(ctx: RouteContext<P, Q, B>): Promise<RouteAnswer>;
 }
 

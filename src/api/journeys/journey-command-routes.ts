@@ -19,6 +19,9 @@ import {
 import type { TrackingEvent } from '../../domain/journeys/tracking-event.ts';
 import { toViolations, type Violation } from '../../domain/shared/violation.ts';
 import type { Principal } from '../../domain/access/index.ts';
+import { contactHashesOf } from '../../application/channels/index.ts';
+import type { CustomerInput } from '../../domain/channels/index.ts';
+import type { JourneyContact } from '../../domain/journeys/index.ts';
 import { requireDealer, seesGuid } from '../http/dealer-scope.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { ProblemError } from '../http/problems.ts';
@@ -82,11 +85,19 @@ export const generateGuid = route({
   scope: 'journeys:write',
   limit: 'guid',
   handle: async ({ body, req, deps, now, principal, touched }) => {
-    const { vin, dealer_code, customer_id, risk_event } = body;
+    const { vin, dealer_code, risk_event } = body;
     requireDealer(principal, dealer_code);
-    return issued(deps, principal, touched, await issueGuid(deps.store, { prefix: deps.config.guidPrefix, vin, dealer_code, customer_id: customer_id ?? null, risk_event, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }));
+    const customer = customerOf(deps, body);
+    return issued(deps, principal, touched, await issueGuid(deps.store, { prefix: deps.config.guidPrefix, vin, dealer_code, ...customer, risk_event, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }));
   },
 });
+
+/** The customer's id (`customer.id`, or the older `customer_id`) and contact points, hashed before anything keeps them. */
+const customerOf = (deps: AppDeps, body: { customer_id?: string | undefined; customer?: CustomerInput | undefined }): { customer_id: string | null; contact: JourneyContact | null } => {
+  const c = body.customer;
+  const contact: JourneyContact = { ...(c ? contactHashesOf(deps.channels.secret, c) : {}), ...(c?.timezone ? { timezone: c.timezone } : {}) };
+  return { customer_id: c?.id ?? body.customer_id ?? null, contact: Object.keys(contact).length > 0 ? contact : null };
+};
 
 export const openConversationRoute = route({
   method: 'post',
@@ -101,13 +112,14 @@ export const openConversationRoute = route({
   scope: 'journeys:write',
   limit: 'guid',
   handle: async ({ body, req, deps, now, principal, touched }) => {
-    const { channel, dealer_code, customer_id, started_at } = body;
+    const { channel, dealer_code, started_at } = body;
     requireDealer(principal, dealer_code);
+    const customer = customerOf(deps, body);
     return issued(
       deps,
       principal,
       touched,
-      await openConversation(deps.store, { prefix: deps.config.guidPrefix, channel, dealer_code, customer_id: customer_id ?? null, started_at: started_at ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }),
+      await openConversation(deps.store, { prefix: deps.config.guidPrefix, channel, dealer_code, ...customer, started_at: started_at ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }),
     );
   },
 });

@@ -9,6 +9,16 @@ const count = z.number().int().nonnegative();
 // What numeric(14, 2) holds: below a trillion, in cents.
 const money = z.number().nonnegative().max(999_999_999_999.99, 'at most 999,999,999,999.99');
 const source = z.enum(['whatsapp', 'sms', 'webchat', 'messenger', 'email', 'app', 'voice']);
+/** A machine open or click (docs/channels.md): kept, but no touch. `true` is what clients sent before the reason. */
+const machine = opt(z.union([z.boolean(), z.looseObject({ flag: z.boolean(), reason: z.string().max(200).nullable() })]));
+/** Which integration recorded the event (absent: a channel system called log-event itself). */
+const provider = opt(z.enum(['threadline', 'sendgrid', 'mailgun', 'twilio']));
+const hash = z.string().regex(/^[0-9a-f]{64}$/, 'a hex HMAC-SHA-256');
+const optOutOrigin = z.looseObject({
+  kind: z.enum(['keyword', 'link', 'provider', 'api']),
+  provider,
+  raw_text: opt(z.string().max(200)),
+});
 
 // Known fields are typed; extra fields pass through, because providers add fields without notice.
 const details = <S extends z.ZodRawShape>(shape: S) => z.looseObject(shape);
@@ -22,25 +32,55 @@ const entry = (direction: Direction, shape: z.ZodRawShape = {}): CatalogueEntry 
 
 export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   // PRD outreach events
-  CALL_INITIATED: entry('outbound', { agent_id: opt(id), call_id: opt(id) }),
+  CALL_INITIATED: entry('outbound', { agent_id: opt(id), call_id: opt(id), provider }),
   CALL_COMPLETED: entry('inbound', {
     outcome: z.enum(['connected', 'voicemail', 'no_answer', 'busy', 'failed', 'appointment_scheduled']),
     duration_seconds: opt(z.number().nonnegative().finite()),
     agent_id: opt(id),
     call_id: opt(id),
+    /** Twilio's answering-machine detection (`human`, `machine_start`, `fax`, ...). */
+    answered_by: opt(z.string().max(50)),
+    /** The PRD's call details, when the phone system sends them. */
+    disposition: opt(z.string().max(100)),
+    appointment_scheduled: opt(z.boolean()),
+    callback_requested: opt(z.boolean()),
+    sentiment_score: opt(z.number().min(-1).max(1)),
+    provider,
   }),
-  EMAIL_SENT: entry('outbound', { message_id: opt(id), template_id: opt(id), campaign_id: opt(id) }),
-  EMAIL_OPENED: entry('inbound', { message_id: opt(id) }),
-  EMAIL_CLICKED: entry('inbound', { message_id: opt(id), url: opt(z.url()), link_id: opt(id) }),
-  EMAIL_UNSUBSCRIBED: entry('inbound', { message_id: opt(id), list_id: opt(id) }),
-  EMAIL_BOUNCED: entry('internal', { message_id: opt(id), bounce_type: z.enum(['hard', 'soft']), reason: opt(z.string().max(1000)) }),
-  EMAIL_COMPLAINT: entry('inbound', { message_id: opt(id), feedback_type: opt(z.string().max(100)) }),
-  SMS_SENT: entry('outbound', { message_id: opt(id), template_id: opt(id), segments: opt(count.min(1)) }),
-  SMS_CLICKED: entry('inbound', { message_id: opt(id), url: opt(z.url()) }),
-  SMS_RECEIVED: entry('inbound', { message_id: opt(id), keyword: opt(z.string().max(50)), text: opt(z.string().max(1600)), body_length: opt(count) }),
+  EMAIL_SENT: entry('outbound', { message_id: opt(id), template_id: opt(id), campaign_id: opt(id), variant: opt(id), provider }),
+  EMAIL_DELIVERED: entry('internal', { message_id: opt(id), provider }),
+  EMAIL_OPENED: entry('inbound', { message_id: opt(id), machine, provider }),
+  EMAIL_CLICKED: entry('inbound', { message_id: opt(id), url: opt(z.url()), link_id: opt(id), machine, provider }),
+  EMAIL_UNSUBSCRIBED: entry('inbound', { message_id: opt(id), list_id: opt(id), provider }),
+  EMAIL_BOUNCED: entry('internal', { message_id: opt(id), bounce_type: z.enum(['hard', 'soft']), reason: opt(z.string().max(1000)), provider }),
+  EMAIL_COMPLAINT: entry('inbound', { message_id: opt(id), feedback_type: opt(z.string().max(100)), provider }),
+  SMS_SENT: entry('outbound', { message_id: opt(id), template_id: opt(id), segments: opt(count.min(1)), provider }),
+  SMS_DELIVERED: entry('internal', { message_id: opt(id), provider }),
+  SMS_FAILED: entry('internal', { message_id: opt(id), status: z.enum(['failed', 'undelivered']), error_code: opt(z.string().max(20)), provider }),
+  SMS_CLICKED: entry('inbound', { message_id: opt(id), url: opt(z.url()), machine, provider }),
+  SMS_RECEIVED: entry('inbound', {
+    message_id: opt(id),
+    keyword: opt(z.string().max(50)),
+    text: opt(z.string().max(1600)),
+    body_length: opt(count),
+    classification: opt(z.enum(['OPT_OUT', 'OPT_IN', 'HELP', 'APPOINTMENT_REQUEST', 'QUESTION', 'OTHER'])),
+    provider,
+  }),
+  /** Where an inbound reply was sent for a person to act on (the webhooks issue delivers these to other systems). */
+  REPLY_ROUTED: entry('internal', { route: z.enum(['scheduling', 'advisor']), message_id: opt(id), classification: opt(z.string().max(50)) }),
+  /** A contact point learnt for the journey (hash only), so inbound traffic from it finds the journey. */
+  CONTACT_POINT_ADDED: entry('internal', { kind: z.enum(['email', 'phone']), hash }),
+  /** The customer's opt-out of a channel at an address, with where it came from; the suppression list is built from these. */
+  CONTACT_OPTED_OUT: entry('internal', { address_hash: hash, origin: optOutOrigin, message_id: opt(id) }),
+  CONTACT_OPTED_IN: entry('internal', { address_hash: hash, origin: optOutOrigin, message_id: opt(id) }),
+  CALL_RINGING: entry('internal', { call_id: opt(id), provider }),
+  CALL_ANSWERED: entry('internal', { call_id: opt(id), answered_by: opt(z.string().max(50)), provider }),
   PORTAL_SESSION_START: entry('internal', { portal_session_id: opt(id), role: opt(z.string().max(50)) }),
-  PORTAL_VIEW_LEAD: entry('internal'),
-  PORTAL_CALL_CUSTOMER: entry('outbound', { outcome: opt(z.string().max(50)) }),
+  PORTAL_SESSION_END: entry('internal', { portal_session_id: id, reason: z.enum(['ended', 'idle']), idle_seconds: opt(count) }),
+  /** A portal action without a type of its own, kept in the session's action list. */
+  PORTAL_ACTION: entry('internal', { portal_session_id: id, action: z.string().min(1).max(100) }),
+  PORTAL_VIEW_LEAD: entry('internal', { portal_session_id: opt(id) }),
+  PORTAL_CALL_CUSTOMER: entry('outbound', { outcome: opt(z.string().max(50)), portal_session_id: opt(id) }),
   PORTAL_SCHEDULE_APPOINTMENT: entry('internal', {
     appointment_id: id,
     scheduled_for: opt(z.iso.datetime({ offset: true })),

@@ -10,6 +10,14 @@ export type RiskEvent = {
   failure_probability?: number | undefined;
 }
 
+/** The customer's contact points as a journey keeps them: keyed hashes only (src/domain/channels/contact-points.ts). */
+export type JourneyContact = {
+  email_hash?: string;
+  phone_hash?: string;
+  /** IANA time zone, for contact-time rules. */
+  timezone?: string;
+}
+
 export type JourneyCreatedData = {
   guid: string;
   kind: JourneyKind;
@@ -27,6 +35,7 @@ export type JourneyCreatedData = {
   channel: string | null;
   /** A hash of the request that opened the journey, so that a retry of it recognises the journey as its own. */
   request_fingerprint?: string;
+  contact?: JourneyContact;
 }
 
 export type JourneyTransitionedData = {

@@ -2,7 +2,7 @@
 // Pure: the caller hashes the identities and draws the GUID's random part.
 import type { Channel } from '../shared/channels.ts';
 import { CONVERSATION_CHANNEL_CODES, CONVERSATION_COMPONENT, formatGuid, severityCode, utcDate } from './guid.ts';
-import type { JourneyCreatedData, RiskEvent } from './journey-events.ts';
+import type { JourneyContact, JourneyCreatedData, RiskEvent } from './journey-events.ts';
 
 export interface OutreachOpening {
   prefix: string;
@@ -10,6 +10,8 @@ export interface OutreachOpening {
   dealer_code: string;
   customer_id: string | null;
   risk_event: RiskEvent;
+  /** The customer's contact points, hashed by the caller; null when none were given. */
+  contact?: JourneyContact | null;
   now: Date;
 }
 
@@ -20,6 +22,7 @@ export interface ConversationOpening {
   customer_id: string | null;
   /** When the conversation started; `now` when absent. */
   started_at: string | null;
+  contact?: JourneyContact | null;
   now: Date;
 }
 
@@ -34,6 +37,7 @@ export const outreachCreated = (r: OutreachOpening, guid: string): JourneyCreate
   customer_id: r.customer_id,
   risk_event: { ...r.risk_event, component_code: r.risk_event.component_code.toUpperCase(), severity: r.risk_event.severity.toUpperCase() },
   channel: null,
+  ...(r.contact ? { contact: r.contact } : {}),
 });
 
 export const outreachGuid = (r: OutreachOpening, random: string): string =>
@@ -75,6 +79,7 @@ export const conversationCreated = (r: ConversationOpening, guid: string): Journ
   customer_id: r.customer_id,
   risk_event: null,
   channel: r.channel,
+  ...(r.contact ? { contact: r.contact } : {}),
 });
 
 export const conversationGuid = (r: ConversationOpening, random: string): string =>

@@ -5,6 +5,7 @@ import { catalogueEntry, EVENT_TYPE_PATTERN } from './event-catalogue.ts';
 import { isGuid, severityCode } from './guid.ts';
 import { depthOf, MAX_PAYLOAD_DEPTH } from '../shared/payload-limits.ts';
 import type { TrackingEvent } from './tracking-event.ts';
+import { customerBody } from '../channels/index.ts';
 import { toViolations, type Parsed, type Violation } from '../shared/violation.ts';
 
 /** No event of a customer journey is older than this; anything before it is a broken clock or a typo. */
@@ -50,6 +51,8 @@ export const generateGuidBody = z.strictObject({
   vin: z.string().regex(/^[A-HJ-NPR-Za-hj-npr-z0-9]{17}$/, 'a 17-character VIN (no I, O or Q)'),
   dealer_code: dealerCode,
   customer_id: shortText(100).optional(),
+  /** Email and phone are matched against inbound traffic and stored only as keyed hashes. */
+  customer: customerBody.optional(),
   risk_event: z.strictObject({
     component_code: z.string().regex(/^[A-Za-z0-9]{3}$/, '3 letters or digits, e.g. BAT'),
     severity: z.string().refine((s) => severityCode(s) !== undefined, 'one of CRITICAL, HIGH, MODERATE, LOW'),
@@ -66,6 +69,7 @@ export const conversationBody = z.strictObject({
   channel: z.enum(CHANNELS),
   dealer_code: dealerCode,
   customer_id: shortText(100).optional(),
+  customer: customerBody.optional(),
   started_at: isoTime.optional(),
 });
 

@@ -2,6 +2,7 @@
 import { canTransition, fieldsRead, impliedTarget, lifecycleRank, type JourneyDefinition } from './journey-definition.ts';
 import type { TimelineEntry } from './journey-events.ts';
 import { isOptOutReply } from './opt-out.ts';
+import { isMachineFlagged } from '../shared/machine-flag.ts';
 import type { TrackingEvent } from './tracking-event.ts';
 
 /**
@@ -31,7 +32,8 @@ export const compareFacts = (a: LifecycleFact, b: LifecycleFact): number =>
 /** The lifecycle fact of a tracking event, or null when its type can move no journey of this kind. */
 export const trackingFact = (d: JourneyDefinition, e: Pick<TrackingEvent, 'event_id' | 'event_type' | 'channel' | 'occurred_at' | 'details'>): LifecycleFact | null => {
   const rank = lifecycleRank(d, e.event_type);
-  if (rank === undefined) return null;
+  // A scanner's click or a proxy's open is stored, but it is not the customer: it moves nothing.
+  if (rank === undefined || isMachineFlagged(e.details)) return null;
   const at = Date.parse(e.occurred_at);
   return {
     id: e.event_id,

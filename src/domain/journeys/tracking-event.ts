@@ -1,5 +1,22 @@
 // The tracking event as stored, and whether it counts as a touch.
 import { TOUCH_CHANNELS, type Actor, type Channel } from '../shared/channels.ts';
+import { isMachineFlagged } from '../shared/machine-flag.ts';
+
+/**
+ * Bookkeeping on a touch channel that is no contact with the customer: a delivery receipt, an opt-out's record
+ * (the reply or click that asked for it is the touch), a routing decision, a contact point learnt.
+ */
+export const NON_TOUCH_TYPES: ReadonlySet<string> = new Set([
+  'EMAIL_DELIVERED',
+  'SMS_DELIVERED',
+  'SMS_FAILED',
+  'CALL_RINGING',
+  'CALL_ANSWERED',
+  'CONTACT_OPTED_OUT',
+  'CONTACT_OPTED_IN',
+  'CONTACT_POINT_ADDED',
+  'REPLY_ROUTED',
+]);
 
 export type TrackingEvent = {
   event_id: string;
@@ -20,4 +37,4 @@ export type TrackingEvent = {
  * (mail scanner, link prefetcher) interaction.
  */
 export const isTouch = (e: Pick<TrackingEvent, 'channel' | 'event_type' | 'details'>, lifecycleStates: readonly string[]): boolean =>
-  TOUCH_CHANNELS.has(e.channel) && !lifecycleStates.includes(e.event_type) && e.details['machine'] !== true;
+  TOUCH_CHANNELS.has(e.channel) && !lifecycleStates.includes(e.event_type) && !NON_TOUCH_TYPES.has(e.event_type) && !isMachineFlagged(e.details);

@@ -60,7 +60,8 @@ export const projectJourneyPaths = async (db: Kysely<unknown>, events: LoggedEve
 
 export const journeyPathsProjection: ProjectionDefinition = {
   name: 'journey-paths',
-  version: 1,
+  // 2: machine flags as {flag, reason} and channel bookkeeping (delivery receipts, opt-out records) are no touches.
+  version: 2,
   tables: ATTRIBUTION_TABLES,
   createSchema: createAttributionSchema,
   handles: JOURNEY_EVENT_TYPES,

@@ -116,7 +116,8 @@ export const projectJourneyEvents = async (db: Kysely<unknown>, events: LoggedEv
 
 export const journeysProjection: ProjectionDefinition = {
   name: 'journeys',
-  version: 1,
+  // 2: machine flags as {flag, reason} and channel bookkeeping (delivery receipts, opt-out records) are no touches.
+  version: 2,
   tables: JOURNEYS_TABLES,
   createSchema: createJourneysSchema,
   handles: JOURNEY_EVENT_TYPES,
