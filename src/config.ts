@@ -110,6 +110,10 @@ const schema = z.object({
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional(),
   MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(1).optional(),
+  THREADLINE_LIVE_RETENTION: duration.default(7 * 24 * 3_600_000),
+  THREADLINE_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
+  NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, 'a NATS server URL, e.g. nats://127.0.0.1:4222').optional(),
+  THREADLINE_NATS_STREAM: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'letters, digits, _ or -').default('THREADLINE'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -166,6 +170,14 @@ export interface Config {
     secret: string | null;
     portalSessionTtlMs: number;
     providers: { twilioAuthToken: string | null; sendgridPublicKey: string | null; mailgunSigningKey: string | null };
+  };
+  /** Live outputs: webhook destinations (docs/webhooks.md) and the NATS JetStream publisher (null: off). */
+  live: {
+    /** Allow webhook URLs on loopback, private and link-local addresses, and plain http (local development, tests). */
+    webhookAllowPrivate: boolean;
+    /** How long the outbox keeps an envelope (SSE resume and replays reach back this far). */
+    retentionMs: number;
+    nats: { url: string; stream: string } | null;
   };
   /** Where the first start writes the admin key it creates (`admin.key`, mode 0600). */
   dataDir: string;
@@ -235,6 +247,11 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
         sendgridPublicKey: c.SENDGRID_WEBHOOK_PUBLIC_KEY ?? null,
         mailgunSigningKey: c.MAILGUN_WEBHOOK_SIGNING_KEY ?? null,
       },
+    },
+    live: {
+      webhookAllowPrivate: c.THREADLINE_WEBHOOK_ALLOW_PRIVATE === 'true',
+      retentionMs: c.THREADLINE_LIVE_RETENTION,
+      nats: c.NATS_URL ? { url: c.NATS_URL, stream: c.THREADLINE_NATS_STREAM } : null,
     },
     dataDir: resolve(c.THREADLINE_DATA_DIR),
     logLevel: c.LOG_LEVEL,

@@ -6,6 +6,8 @@ import type { Config } from './config.ts';
 import { openStore, type OpenedStore, type StoreConfig } from './eventstore/index.ts';
 import { prepareAccessTables } from './projections/access/index.ts';
 import { prepareChannelTables, resolveChannelSecret } from './projections/channels/index.ts';
+import { prepareLiveTables } from './projections/live/index.ts';
+import { prepareWebhookTables } from './projections/webhooks/index.ts';
 import { PROJECTIONS, type ReadModels } from './projections/registry.ts';
 import type { ProjectionDefinition } from './projections/runner/projection.ts';
 import { prepareProjections } from './projections/runner/runner-schema.ts';
@@ -52,6 +54,8 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
     await prepareProjections(store.readModels, registry);
     await prepareAccessTables(store.readModels);
     await prepareChannelTables(store.readModels);
+    await prepareLiveTables(store.readModels);
+    await prepareWebhookTables(store.readModels);
     const channelSecret = await resolveChannelSecret(store.readModels, options.channelSecret ?? null);
     const projections = createProjectionWorkers(
       registry,

@@ -7,6 +7,8 @@ import { channelRoutes } from './channels/index.ts';
 import type { AnyRoute } from './http/route.ts';
 import { systemRoutes } from './http/system-routes.ts';
 import { journeyRoutes } from './journeys/index.ts';
+import { liveRoutes } from './live/index.ts';
 import { segmentRoutes } from './segment/index.ts';
+import { webhookRoutes } from './webhooks/index.ts';
 
-export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...journeyRoutes, ...attributionRoutes, ...adminRoutes, ...keyRoutes, ...auditRoutes, ...segmentRoutes, ...channelRoutes];
+export const ROUTES: readonly AnyRoute[] = [...systemRoutes, ...journeyRoutes, ...attributionRoutes, ...adminRoutes, ...keyRoutes, ...auditRoutes, ...segmentRoutes, ...channelRoutes, ...webhookRoutes, ...liveRoutes];

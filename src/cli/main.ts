@@ -16,6 +16,7 @@ import { keysCommand } from './keys-command.ts';
 import { runImport, summarise, writeReport } from './import-command.ts';
 import { progressBar } from './progress.ts';
 import { serve } from './serve.ts';
+import { webhooksCommand } from './webhooks-command.ts';
 
 const USAGE = `Usage: threadline <command> [options]
 
@@ -31,6 +32,7 @@ Commands:
   demo --journeys N [--seed S] [--concurrency C]
                                 create N realistic outreach journeys through the command side
   keys create|list|roll|revoke   API keys with a role and dealer scope (see keys --help; docs/security.md)
+  webhooks list|...             webhook subscriptions and their deliveries (see webhooks --help; docs/webhooks.md)
   audit verify                  check the audit trail's hash chain; exit 1 naming the first broken record
   attribution --paths FILE [...]
                                 channel attribution on a ChannelAttribution CSV (see --help there)
@@ -153,6 +155,9 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
         await audit.close();
       }
     }),
+
+  webhooks: (args) =>
+    withRuntime('threadline webhooks', (rt) => webhooksCommand(args, rt.store.readModels, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s) })),
 
   audit: (args) =>
     auditCommand(args, { stdout: (s) => process.stdout.write(s), stderr: (s) => process.stderr.write(s), withDb: (fn) => withRuntime('threadline audit', (rt) => fn(rt.store.readModels)) }),

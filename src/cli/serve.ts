@@ -8,6 +8,12 @@ import { openAccess, type AccessOptions } from '../api/access/index.ts';
 import { openRuntime, runtimeOptions } from '../runtime.ts';
 import { ensureAdminKey } from './admin-key.ts';
 import { createPortalSessionWorker } from '../workers/portal-session-worker.ts';
+import { createNatsPublisher } from '../application/live/index.ts';
+import { createLivePublisherWorker } from '../workers/live-publisher-worker.ts';
+import { createWebhookWorkers } from '../workers/webhook-workers.ts';
+import { createOutboxRetentionWorker } from '../workers/outbox-retention-worker.ts';
+import { lowestPublisherPosition } from '../projections/live/index.ts';
+import { relayPosition } from '../projections/webhooks/index.ts';
 
 /** The HTTP app's options as the configuration sets them. */
 export const appConfigOf = (config: Config): AppConfig => ({
@@ -21,6 +27,7 @@ export const appConfigOf = (config: Config): AppConfig => ({
   segment: config.segment,
   inFlight: config.http.inFlight,
   groupCommit: config.http.groupCommit,
+  webhookAllowPrivate: config.live.webhookAllowPrivate,
 });
 
 /** The access capability's options as the configuration sets them. */
@@ -45,6 +52,27 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
   // Ends dealer-portal sessions idle past the TTL (every process may run it: an end is stored once).
   const portalSessions = createPortalSessionWorker({ store: rt.store, readModels: rt.store.readModels, projections: rt.projections, logger }, { ttlMs: config.channels.portalSessionTtlMs });
   portalSessions.start();
+  // Every live envelope to NATS JetStream when NATS_URL is set; a server that is down is retried, never waited for.
+  const natsConfig = config.live.nats;
+  const nats = natsConfig ? createNatsPublisher(natsConfig) : null;
+  const natsWorker =
+    nats && natsConfig
+      ? createLivePublisherWorker({ readModels: rt.store.readModels, publisher: nats, onApplied: (p, l) => rt.projections.onApplied(p, l), logger }, { name: `nats:${natsConfig.stream}`, exclusive: rt.store.kind === 'pglite' })
+      : null;
+  natsWorker?.start();
+  // Webhooks: the outbox fanned out to each subscribed endpoint and sent with retries (several processes safe).
+  const webhooks = createWebhookWorkers({ readModels: rt.store.readModels, projections: rt.projections, logger }, { allowPrivate: config.live.webhookAllowPrivate });
+  webhooks.start();
+  // The outbox keeps THREADLINE_LIVE_RETENTION of envelopes, and nothing the relay or a publisher has not passed.
+  const retention = createOutboxRetentionWorker(rt.store.readModels, {
+    retentionMs: config.live.retentionMs,
+    floor: async () => {
+      const floors = [await relayPosition(rt.store.readModels), await lowestPublisherPosition(rt.store.readModels)].filter((f) => f !== null);
+      return floors.length === 0 ? null : floors.reduce((a, b) => (a < b ? a : b));
+    },
+    logger,
+  });
+  retention.start();
   rt.maintenance?.start();
   const app = buildApp({
     store: rt.store,
@@ -84,6 +112,10 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     await closed;
     clearTimeout(deadline);
     await portalSessions.stop();
+    await natsWorker?.stop();
+    await webhooks.stop();
+    await retention.stop();
+    await nats?.close();
     await access.close();
     await rt.close();
     logger.info('stopped');

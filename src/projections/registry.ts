@@ -3,12 +3,13 @@
 import { journeyPathsProjection, type AttributionTables } from './attribution/index.ts';
 import { channelContactsProjection, portalSessionsProjection, type ChannelContactsTables, type PortalSessionsTables } from './channels/index.ts';
 import { journeysProjection, type JourneysTables } from './journeys/index.ts';
+import { liveOutboxProjection, type LiveOutboxTables } from './live/index.ts';
 import type { ProjectionDefinition } from './runner/projection.ts';
 import type { RunnerTables } from './runner/runner-schema.ts';
 
-export const PROJECTIONS: readonly ProjectionDefinition[] = [journeysProjection, journeyPathsProjection, channelContactsProjection, portalSessionsProjection];
+export const PROJECTIONS: readonly ProjectionDefinition[] = [journeysProjection, journeyPathsProjection, channelContactsProjection, portalSessionsProjection, liveOutboxProjection];
 
 /** Every read-model table, for the composition root and the queries that read across them. */
-export type ReadModels = RunnerTables & JourneysTables & AttributionTables & ChannelContactsTables & PortalSessionsTables;
+export type ReadModels = RunnerTables & JourneysTables & AttributionTables & ChannelContactsTables & PortalSessionsTables & LiveOutboxTables;
 
 export const projectionNamed = (name: string): ProjectionDefinition | undefined => PROJECTIONS.find((p) => p.name === name);

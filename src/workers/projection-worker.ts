@@ -41,6 +41,8 @@ export interface ProjectionWorker {
   nudge(): void;
   /** Resolves true once every event of the stream is projected, false after the timeout. */
   waitForStream(streamId: string, timeoutMs: number): Promise<boolean>;
+  /** Told after every batch this process applied (the live outputs wake on it); returns the unsubscribe. */
+  onApplied(listener: () => void): () => void;
 }
 
 const FIRST_BACKOFF_MS = 100;
@@ -62,7 +64,12 @@ export const createProjectionWorker = (projection: ProjectionDefinition, deps: P
   /** A reader waits for its write: no lingering. */
   let urgent = false;
   let failing: ProjectionStatus['failing'] = null;
-  const processBatch = () => runBatch(projection, deps, batchSize);
+  const listeners = new Set<() => void>();
+  const processBatch = async () => {
+    const n = await runBatch(projection, deps, batchSize);
+    if (n > 0) for (const l of listeners) l();
+    return n;
+  };
   const log: GlobalLog = deps.log;
   const db = deps.readModels as Kysely<RunnerTables>;
 
@@ -126,6 +133,10 @@ export const createProjectionWorker = (projection: ProjectionDefinition, deps: P
       wake?.();
       await loop;
       loop = null;
+    },
+    onApplied(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
     },
     nudge() {
       nudged = true;

@@ -11,6 +11,8 @@ export interface ProjectionWorkers {
   /** Every projection has passed the stream's newest event (read-your-writes), or false after the timeout. */
   waitForStream(streamId: string, timeoutMs: number): Promise<boolean>;
   status(): ProjectionStatus[];
+  /** Told after every batch the named projection applied in this process; returns the unsubscribe. */
+  onApplied(projection: string, listener: () => void): () => void;
   /** Runs every projection's batches until each is caught up. */
   catchUp(onProgress?: (name: string, processed: number) => void): Promise<void>;
 }
@@ -41,6 +43,10 @@ export const createProjectionWorkers = (
       return results.every(Boolean);
     },
     status: () => workers.map((w) => w.status()),
+    onApplied(projection, listener) {
+      const w = workers.find((x) => x.name === projection);
+      return w ? w.onApplied(listener) : () => {};
+    },
     async catchUp(onProgress) {
       for (const w of workers) await w.catchUp((n) => onProgress?.(w.name, n));
     },

@@ -52,6 +52,8 @@ export const TEST_PROVIDERS = {
 };
 
 export interface TestAppOptions {
+  /** App options over the test defaults (e.g. webhookAllowPrivate for tests with local receivers). */
+  config?: Partial<AppConfig>;
   /** Channel settings over the test defaults (TEST_PROVIDERS' secrets, the store's channel secret, a 30 min portal TTL). */
   channels?: Partial<ChannelDeps>;
   runner?: boolean;
@@ -79,7 +81,7 @@ export const startTestApp = async (target: StoreTarget, options: TestAppOptions 
     store: rt.store,
     db: rt.db,
     projections: rt.projections,
-    config: testAppConfig({ readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0, validateResponses: true, inFlight: options.inFlight ?? ROOMY_IN_FLIGHT }),
+    config: testAppConfig({ readYourWritesTimeoutMs: 10_000, predictionModelMaxAgeMs: 0, validateResponses: true, inFlight: options.inFlight ?? ROOMY_IN_FLIGHT, ...options.config }),
     access,
     channels: {
       secret: rt.channelSecret,

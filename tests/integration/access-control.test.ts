@@ -30,6 +30,14 @@ describe.each(storeTargets())('access control on $name', (target) => {
   };
 
   const send = (method: string, path: string, headers: Record<string, string>, body?: unknown) => app.request(method, path, headers, body);
+  /** A stream that stays open (SSE): its status and, when refused, its problem; an open stream is closed at once. */
+  const opened = async (path: string, headers: Record<string, string>) => {
+    const abort = new AbortController();
+    const res = await fetch(app.url + path, { headers, signal: abort.signal });
+    const body = res.ok ? undefined : await res.json();
+    abort.abort();
+    return { status: res.status, body };
+  };
 
   beforeAll(async () => {
     app = await startTestApp(target);
@@ -70,7 +78,7 @@ describe.each(storeTargets())('access control on $name', (target) => {
     for (const r of ROUTES.filter((x) => x.scope !== 'public')) {
       it(`${r.method.toUpperCase()} ${r.path} (${r.scope})`, async () => {
         for (const role of ROLES) {
-          const res = await send(r.method, sample(r.path), bearer(keyOf[role]!), r.body ? {} : undefined);
+          const res = r.longLived ? await opened(sample(r.path), bearer(keyOf[role]!)) : await send(r.method, sample(r.path), bearer(keyOf[role]!), r.body ? {} : undefined);
           const allowed = (ROLE_SCOPES[role] as readonly string[]).includes(r.scope);
           if (allowed) expect([401, 403], `${role} should pass the gate, got ${res.status} ${JSON.stringify(res.body)}`).not.toContain(res.status);
           else {

@@ -33,6 +33,8 @@ export interface AppConfig {
   trustProxy: boolean;
   /** Where a Segment message carries its journey GUID and its channel: dot paths, the first with a value wins. */
   segment: { guidPaths: readonly string[]; channelPaths: readonly string[] };
+  /** Webhook destinations may be plain http and on private addresses (THREADLINE_WEBHOOK_ALLOW_PRIVATE). */
+  webhookAllowPrivate: boolean;
   /** Hold every answer to its declared schema (tests: the document cannot drift from the routes). */
   validateResponses?: boolean;
 }
@@ -94,6 +96,8 @@ export interface AppDeps {
   projections: {
     waitForStream(streamId: string, timeoutMs: number): Promise<boolean>;
     status(): ProjectionStatus[];
+    /** Told after every batch the named projection applied in this process (the live stream wakes on it). */
+    onApplied(projection: string, listener: () => void): () => void;
   };
   config: AppConfig;
   access: AccessDeps;

@@ -58,8 +58,10 @@ const gateOf = (r: AnyRoute, deps: AppDeps, http: HttpRuntime): RequestHandler =
         throw overloaded();
       }
       res.once('close', release);
-      // 'close' also fires for an answer that was cut off (a client gone mid-stream), which 'finish' misses.
-      res.once('close', () => {
+      let audited = false;
+      const audit = (reason: string | null) => {
+        if (audited) return;
+        audited = true;
         const p = access.principal;
         deps.access.audit.record({
           at: now().toISOString(),
@@ -71,9 +73,18 @@ const gateOf = (r: AnyRoute, deps: AppDeps, http: HttpRuntime): RequestHandler =
           objects: access.objects,
           result: resultOf(res.statusCode),
           status: res.statusCode,
-          reason: (res.locals['problem'] as string | undefined) ?? (res.writableFinished ? null : 'answer cut off'),
+          reason,
         });
-      });
+      };
+      // 'close' also fires for an answer that was cut off (a client gone mid-stream), which 'finish' misses.
+      res.once('close', () => audit((res.locals['problem'] as string | undefined) ?? (res.writableFinished ? null : 'answer cut off')));
+      // A stream, once set up, gives its slot back and is audited then: it may stay open for hours.
+      if (r.longLived) {
+        res.locals['streaming'] = () => {
+          release();
+          audit(null);
+        };
+      }
       const auth = await deps.access.authenticator.authenticate(req.get('authorization'));
       if (!auth.ok) {
         // Failed attempts draw on the client address's budget, so that guessing credentials is throttled too.
@@ -135,7 +146,10 @@ const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[], http: H
       body = parsed.value;
     }
     const answer = await r.handle({ params, query, body, req, res, deps, now, routes: all, principal: access.principal, touched: (...o) => access.objects.push(...o), http });
-    if (!answer) return;
+    if (!answer) {
+      if (r.longLived) (res.locals['streaming'] as (() => void) | undefined)?.();
+      return;
+    }
     const status = answer.status ?? 200;
     const declared = r.responses[status];
     if (!declared) throw new Error(`${r.method.toUpperCase()} ${r.path} answered ${status}, which it does not declare`);

@@ -85,6 +85,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
    * budgets is away; in-flight work still bounds them). Otherwise the rate-limit class, `default` when none.
    */
   limit?: LimitClass | 'unmetered';
+  /**
+   * A stream that stays open (server-sent events): once the handler has set it up and returned, the request gives
+   * back its in-flight slot and is audited, rather than holding the slot (THREADLINE_MAX_IN_FLIGHT) for hours.
+   */
+  longLived?: boolean;
   handle(ctx: RouteContext<P, Q, B>): Promise<RouteAnswer>;
 }
 

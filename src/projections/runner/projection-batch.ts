@@ -24,7 +24,8 @@ export const processBatch = (p: ProjectionDefinition, deps: BatchDeps, batchSize
     // their checkpoint commits with them: a batch lost to a crash before its WAL reached disk is projected again
     // from the log. Not waiting for that flush (synchronous_commit off for this transaction) keeps the
     // projection's commits from queueing with the command side's, whose durability is the promise.
-    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${projectionLockKey(p.name)})) AS locked, set_config('synchronous_commit', 'off', true)`.execute(trx);
+    // (An outbox, whose rows are acted on at once, waits for the flush: durableCommit.)
+    const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${projectionLockKey(p.name)})) AS locked, set_config('synchronous_commit', ${p.durableCommit ? 'on' : 'off'}, true)`.execute(trx);
     if (!rows[0]?.locked) return 0;
     const db = trx as Kysely<RunnerTables>;
     const checkpoint = await readCheckpoint(db, deps.log, p.name, true);

@@ -17,6 +17,11 @@ export interface ProjectionDefinition {
   createSchema(db: Kysely<unknown>): Promise<void>;
   /** The event types it applies; the runner skips the others (they still move its checkpoint). */
   handles: readonly string[];
+  /**
+   * Commit each batch durably (wait for the WAL flush). Read models need not: a batch lost to a crash is projected
+   * again from the log. An outbox must: what it held may already have been sent.
+   */
+  durableCommit?: boolean;
   /** Applies events (in log order, only handled types) inside the runner's transaction, set-wise. */
   apply(db: Kysely<unknown>, events: LoggedEvent[]): Promise<void>;
 }
