@@ -138,12 +138,17 @@ describe.each(storeTargets())('email provider webhooks on $name', (target) => {
       expect(tampered.body.code).toBe('invalid_signature');
       expect((await postSendgrid(body, {})).status).toBe(403);
       expect((await postSendgrid(body, { ...sendgridHeaders(body), 'X-Twilio-Email-Event-Webhook-Signature': 'bm90IGEgc2lnbmF0dXJl' })).status).toBe(403);
-      const stale = await postSendgrid(body, sendgridHeaders(body, String(now() - 11 * 60)));
+      const stale = await postSendgrid(body, sendgridHeaders(body, String(now() - 26 * 3600)));
       expect(stale.status).toBe(403);
       expect(stale.body.detail).toMatch(/old/);
       const otherKey = (await import('node:crypto')).generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey;
       expect((await postSendgrid(body, sendgridHeaders(body, String(now()), otherKey))).status).toBe(403);
       expect(await logCount()).toBe(before);
+      // A retry signed a day ago is still SendGrid's: taken (SendGrid retries for 24 h), and stored once.
+      expect((await postSendgrid(body, sendgridHeaders(body, String(now() - 23 * 3600)))).status).toBe(200);
+      expect((await postSendgrid(body, sendgridHeaders(body, String(now() - 23 * 3600)))).body).toMatchObject({ accepted: 0, duplicates: 1 });
+      // Far ahead of the server's clock: refused.
+      expect((await postSendgrid(body, sendgridHeaders(body, String(now() + 3600)))).status).toBe(403);
       const notArray = JSON.stringify({ events: [] });
       const refused = await postSendgrid(notArray);
       expect(refused.status).toBe(400);
@@ -192,7 +197,9 @@ describe.each(storeTargets())('email provider webhooks on $name', (target) => {
       expect(badKey.status).toBe(403);
       expect(badKey.body.code).toBe('invalid_signature');
       expect((await postMailgun(JSON.stringify(body))).status).toBe(403);
-      expect((await postMailgun(mailgunSigned(body, String(now() - 11 * 60)))).status).toBe(403);
+      expect((await postMailgun(mailgunSigned(body, String(now() - 26 * 3600)))).status).toBe(403);
+      // A retry a day later (the providers retry for up to 24 h) is still taken; far ahead of the clock is not.
+      expect((await postMailgun(mailgunSigned(body, String(now() + 3600)))).status).toBe(403);
       // A captured signature cannot carry another event: the token is remembered with its body.
       const captured = JSON.parse(mailgunSigned(sample(mailgunSamples, 'rejected', guid)));
       expect((await postMailgun(JSON.stringify(captured))).status).toBe(200);

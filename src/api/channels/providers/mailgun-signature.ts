@@ -5,7 +5,7 @@ import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import type { AppDeps } from '../../http/deps.ts';
 import { ProblemError } from '../../http/problems.ts';
 import { providerSecret } from '../channel-events.ts';
-import { SIGNATURE_MAX_AGE_S, signatureAge } from './sendgrid-signature.ts';
+import { SIGNATURE_MAX_AGE_S, signatureAge, staleness } from './sendgrid-signature.ts';
 
 export { SIGNATURE_MAX_AGE_S };
 
@@ -46,7 +46,8 @@ export const verifyMailgunRequest = (deps: AppDeps, body: unknown, rawBody: stri
   if (!timestamp || !token || !signature) throw new ProblemError('invalid_signature', 'Missing signature.timestamp, signature.token or signature.signature: not a Mailgun webhook');
   const age = signatureAge(timestamp, now);
   if (age === null) throw new ProblemError('invalid_signature', 'signature.timestamp is not a time in epoch seconds');
-  if (Math.abs(age) > SIGNATURE_MAX_AGE_S) throw new ProblemError('invalid_signature', `The signature is ${age} s old; more than ${SIGNATURE_MAX_AGE_S} s either way is refused (a replay, or a clock far off)`);
+  const stale = staleness(age);
+  if (stale) throw new ProblemError('invalid_signature', stale);
   const expected = createHmac('sha256', key).update(timestamp + token).digest();
   const given = /^[0-9a-f]{64}$/i.test(signature) ? Buffer.from(signature, 'hex') : Buffer.alloc(0);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) throw new ProblemError('invalid_signature', 'signature.signature does not match: check MAILGUN_WEBHOOK_SIGNING_KEY (Sending → Webhooks → HTTP webhook signing key)');

@@ -11,11 +11,17 @@ export const SENDGRID_SIGNATURE_HEADER = 'X-Twilio-Email-Event-Webhook-Signature
 export const SENDGRID_TIMESTAMP_HEADER = 'X-Twilio-Email-Event-Webhook-Timestamp';
 
 /**
- * A signature older (or further ahead) than this is refused: a captured request cannot be replayed later. This relies
- * on SendGrid signing each delivery attempt when it makes it (the header is the signing time), so that its retries
- * over 24 h carry fresh timestamps; SendGrid's docs do not say so in as many words (docs/channels.md).
+ * How old a signature may be: longer than the providers retry (SendGrid for 24 h, Mailgun for 8 h), because neither
+ * documents that a retry is signed afresh, and refusing a genuine retry would lose its events for good. A replay
+ * inside the window does no harm: events are stored once by the provider's event id (and a Mailgun token reused
+ * with another body is refused). A signature from the future is a clock far off: at most 10 minutes ahead.
  */
-export const SIGNATURE_MAX_AGE_S = 600;
+export const SIGNATURE_MAX_AGE_S = 25 * 3600;
+export const SIGNATURE_MAX_AHEAD_S = 600;
+
+/** Why a signature's time is refused, or null when it is inside the window. */
+export const staleness = (age: number): string | null =>
+  age > SIGNATURE_MAX_AGE_S ? `The signature is ${age} s old; older than ${SIGNATURE_MAX_AGE_S} s is refused (a replay)` : -age > SIGNATURE_MAX_AHEAD_S ? `The signature is ${-age} s ahead of the server's clock; more than ${SIGNATURE_MAX_AHEAD_S} s is refused` : null;
 
 const webhook = new EventWebhook();
 type PublicKey = ReturnType<EventWebhook['convertPublicKeyToECDSA']>;
@@ -58,7 +64,8 @@ export const verifySendgridRequest = (deps: AppDeps, req: Request, now: Date): v
   if (!signature || !timestamp) throw new ProblemError('invalid_signature', `Missing ${SENDGRID_SIGNATURE_HEADER} or ${SENDGRID_TIMESTAMP_HEADER}: turn on the Signed Event Webhook`);
   const age = signatureAge(timestamp, now);
   if (age === null) throw new ProblemError('invalid_signature', `${SENDGRID_TIMESTAMP_HEADER} is not a time in epoch seconds`);
-  if (Math.abs(age) > SIGNATURE_MAX_AGE_S) throw new ProblemError('invalid_signature', `The signature is ${age} s old; more than ${SIGNATURE_MAX_AGE_S} s either way is refused (a replay, or a clock far off)`);
+  const stale = staleness(age);
+  if (stale) throw new ProblemError('invalid_signature', stale);
   // A real signature is a DER ECDSA signature in base64 (about 96 characters); anything long is not one.
   if (signature.length > 512 || !matches(key, rawBodyOf(req), signature, timestamp)) {
     throw new ProblemError('invalid_signature', `${SENDGRID_SIGNATURE_HEADER} does not match the body: check SENDGRID_WEBHOOK_PUBLIC_KEY`);
