@@ -25,7 +25,7 @@ const { values: args } = parseArgs({
 });
 const FLOOR_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'floor-server.ts');
 const durationMs = Number(args.duration) * 1000;
-const batches = args.batch!.split(',').map(Number);
+const batches = args.batch!.split(',').filter((b) => b.trim() !== '').map(Number);
 
 /** `workers` loops for the duration; each call returns how many events it stored. Events per second. */
 const closed = async (workers: number, fn: () => Promise<number>) => {
