@@ -1,4 +1,4 @@
-// Channel tracking: the open pixel and a tracked link's redirect at a constant 1,000 requests/s (open loop) on both
+// Channel tracking: the open pixel, a tracked email link's and an SMS short link's redirect at a constant 1,000 requests/s (open loop) on both
 // stores, next to a plain Node HTTP server answering the same GETs in the same run; and inbound webhook throughput
 // (Twilio SMS replies, correctly signed) next to one durable INSERT per request of the same body.
 //
@@ -97,6 +97,7 @@ const benchMode = async (mode: 'pglite' | 'postgres') => {
   const pixels: string[] = [];
   const links: string[] = [];
   const phones: string[] = [];
+  const shorts: string[] = [];
   for (let i = 0; i < 200; i++) {
     const phone = `+1313555${String(1000 + i)}`;
     const opened = await c.send('POST', '/api/v2/tracking/generate-guid', json(), JSON.stringify({ ...guidBody(), customer: { phone } }));
@@ -111,9 +112,12 @@ const benchMode = async (mode: 'pglite' | 'postgres') => {
       if (path.startsWith('/pixel/')) pixels.push(path);
       else if (path.startsWith('/r/')) links.push(path);
     }
+    const sms = await c.send('POST', '/api/v2/channels/sms/prepare', json(), JSON.stringify({ guid, to: phone, text: `Book your battery check: https://dealer.example.com/book?i=${i}` }));
+    if (sms.status !== 200 && sms.status !== 201) throw new Error(`sms prepare ${sms.status}: ${sms.body}`);
+    for (const l of (JSON.parse(sms.body) as { links: { code: string }[] }).links) shorts.push(`/s/${l.code}`);
     phones.push(phone);
   }
-  log(`${mode}: ${pixels.length} pixels, ${links.length} links`);
+  log(`${mode}: ${pixels.length} pixels, ${links.length} links, ${shorts.length} SMS short links`);
   // Clicks are made well after the send, as a person would, so that no rule reads them as a scanner's.
   await new Promise((r) => setTimeout(r, 2500));
 
@@ -124,6 +128,10 @@ const benchMode = async (mode: 'pglite' | 'postgres') => {
   }));
   record(await openLoop({ label: `${mode} GET /r/{token} ${rate}/s`, rate, durationMs: durationMs() }, async (i) => {
     const a = await c.send('GET', links[i % links.length]!, { 'user-agent': BROWSER });
+    return a.status === 302 && typeof a.headers.location === 'string';
+  }));
+  record(await openLoop({ label: `${mode} GET /s/{code} ${rate}/s`, rate, durationMs: durationMs() }, async (i) => {
+    const a = await c.send('GET', shorts[i % shorts.length]!, { 'user-agent': BROWSER });
     return a.status === 302 && typeof a.headers.location === 'string';
   }));
 

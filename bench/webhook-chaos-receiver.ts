@@ -6,17 +6,8 @@ import { Webhook } from 'standardwebhooks';
 
 export type Rng = () => number;
 
-/** mulberry32: a fixed seed gives the same failures in the same order of requests. */
-export const prng = (seed: number): Rng => {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-};
+/** The crash bench's seeded PRNG (mulberry32): a fixed seed gives the same failures in the same order of requests. */
+export { prng } from './crash-clients.ts';
 
 export interface EndpointBook {
   /** Every webhook-id answered 2xx, with how many times. */

@@ -78,6 +78,8 @@ describe.skipIf(skip !== null).each(storeTargets())('NATS live publishing on $na
     const b = await journey('DET002');
     await logEvents(a, ['EMAIL_SENT', 'EMAIL_OPENED', 'EMAIL_CLICKED']);
     await logEvents(b, ['EMAIL_SENT']);
+    // catchUp() passes when the running worker holds the projection's lock mid-batch: wait for both journeys instead.
+    for (const g of [a, b]) expect(await app.rt.projections.waitForStream(`journey-${g}`, 10_000)).toBe(true);
     const stored = await envelopes();
     await caughtUp();
     // An ordered consumer, as a data platform would read the stream from its start.

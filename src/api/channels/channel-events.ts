@@ -7,8 +7,17 @@ import type { AppDeps } from '../http/deps.ts';
 import { ProblemError } from '../http/problems.ts';
 import type { HttpRuntime } from '../http/route.ts';
 
-/** A tracking event an integration records on a journey, at `at` (event and receipt time), for the GUID's dealer. */
-export const channelEvent = (channel: Channel, guid: string, eventType: string, eventId: string, at: Date, actor: TrackingEvent['actor'], details: Record<string, unknown>): TrackingEvent => ({
+/** A tracking event an integration records on a journey, at `at` (event and receipt time), for the GUID's dealer unless `who` names one. */
+export const channelEvent = (
+  channel: Channel,
+  guid: string,
+  eventType: string,
+  eventId: string,
+  at: Date,
+  actor: TrackingEvent['actor'],
+  details: Record<string, unknown>,
+  who: Partial<Pick<TrackingEvent, 'dealer_code' | 'session_id' | 'user_id'>> = {},
+): TrackingEvent => ({
   event_id: eventId,
   guid,
   event_type: eventType,
@@ -19,6 +28,7 @@ export const channelEvent = (channel: Channel, guid: string, eventType: string, 
   dealer_code: parseGuid(guid)?.dealer ?? null,
   session_id: null,
   user_id: null,
+  ...who,
   details,
 });
 

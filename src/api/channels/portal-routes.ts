@@ -2,7 +2,7 @@
 // restart and is found by every process. Commands read the journey's own events; the GET reads the read model.
 import { isIdle, portalActionEvent, portalActionName, type PortalSessionState } from '../../domain/channels/portal-session.ts';
 import { portalSessionEnd, type PortalSessionRef } from '../../domain/channels/index.ts';
-import { journeyStreamName, type TrackingEvent } from '../../domain/journeys/index.ts';
+import { journeyStreamName } from '../../domain/journeys/index.ts';
 import { seesDealer } from '../../domain/access/index.ts';
 import { getPortalSession, reservePortalSession } from '../../projections/channels/index.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
@@ -10,7 +10,7 @@ import { requireDealer, seesGuid } from '../http/dealer-scope.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { invalid, ProblemError } from '../http/problems.ts';
 import { bodyOf, route, type AnyRoute, type HttpRuntime } from '../http/route.ts';
-import { recordEvents } from './channel-events.ts';
+import { channelEvent, recordEvents } from './channel-events.ts';
 import { actionBody, actionRecorded, endAnswer, sessionAnswer, sessionIdempotency, sessionParams, sessionStarted, startBody } from './portal-schemas.ts';
 import { endedProblem, findPortalSession, journeyTrackingEvents, newPortalSessionId, portalActionEventId, portalSessionIdOfKey, sessionNotFound, visibleJourneyOf } from './portal-session-lookup.ts';
 
@@ -52,19 +52,7 @@ export const startPortalSession = route({
     const sessionId = key ? portalSessionIdOfKey(deps.channels.secret, principal, key) : newPortalSessionId();
     if ((await reservePortalSession(narrow(deps.db), sessionId, guid, new Date(at))) !== guid) throw keyReused('a session on another journey');
     touched(sessionId);
-    const start: TrackingEvent = {
-      event_id: `portal:${sessionId}:start`,
-      guid,
-      event_type: 'PORTAL_SESSION_START',
-      channel: 'PORTAL',
-      occurred_at: at,
-      received_at: at,
-      actor: { type: 'human', id: user_id },
-      dealer_code,
-      session_id: sessionId,
-      user_id,
-      details: { portal_session_id: sessionId, role },
-    };
+    const start = channelEvent('PORTAL', guid, 'PORTAL_SESSION_START', `portal:${sessionId}:start`, new Date(at), { type: 'human', id: user_id }, { portal_session_id: sessionId, role }, { dealer_code, session_id: sessionId, user_id });
     const [result] = await recordEvents(http, [start]);
     if (result!.status === 404) throw unknownGuid(guid);
     if (result!.status === 201) return { status: 201, body: { session_id: sessionId, guid, started_at: at } };
@@ -99,19 +87,11 @@ export const recordPortalAction = route({
     const session = found.end ? found : await endIfIdle(deps, http, found, at);
     if (session.end) throw endedProblem(session);
     const key = req.get('Idempotency-Key');
-    const event: TrackingEvent = {
-      event_id: portalActionEventId(session.sessionId, key),
-      guid: session.guid,
-      event_type: built.value.eventType,
-      channel: 'PORTAL',
-      occurred_at: at.toISOString(),
-      received_at: at.toISOString(),
-      actor: session.userId ? { type: 'human', id: session.userId } : { type: 'human' },
+    const event = channelEvent('PORTAL', session.guid, built.value.eventType, portalActionEventId(session.sessionId, key), at, session.userId ? { type: 'human', id: session.userId } : { type: 'human' }, built.value.details, {
       dealer_code: session.dealerCode,
       session_id: session.sessionId,
       user_id: session.userId,
-      details: built.value.details,
-    };
+    });
     const [result] = await recordEvents(http, [event]);
     if (result!.status === 404) throw sessionNotFound(session.sessionId);
     const answer = { session_id: session.sessionId, event_id: event.event_id, event_type: event.event_type, action: body.action };

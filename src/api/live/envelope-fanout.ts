@@ -3,8 +3,8 @@
 // catches up from its own cursor with queries of its own, then joins the shared reader where it stands.
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
-import { latestCursor, readEnvelopes, type EnvelopeCursor } from '../../projections/live/index.ts';
-import { compareCursors, type SseClient } from './sse-client.ts';
+import { compareCursors, latestCursor, readEnvelopes, type EnvelopeCursor } from '../../projections/live/index.ts';
+import type { SseClient } from './sse-client.ts';
 
 export interface FanoutDeps {
   db: Kysely<unknown>;

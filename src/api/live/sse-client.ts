@@ -1,9 +1,7 @@
 // One server-sent events client: its filter, the cursor of the last envelope it was handed, and a bounded queue for
 // the time its socket is full. A client that falls too far behind is ended; it resumes with Last-Event-ID.
 import type { Response } from 'express';
-import { cursorText, type EnvelopeCursor, type EnvelopeFilter, type StoredEnvelope } from '../../projections/live/index.ts';
-
-export const compareCursors = (a: EnvelopeCursor, b: EnvelopeCursor): number => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.idx - b.idx);
+import { compareCursors, cursorText, type EnvelopeCursor, type EnvelopeFilter, type StoredEnvelope } from '../../projections/live/index.ts';
 
 /** Whether an envelope passes a client's filter: the same rules readEnvelopes applies in SQL, checked in memory. */
 export const matchesFilter = (f: EnvelopeFilter, e: StoredEnvelope): boolean =>

@@ -11,6 +11,9 @@ export interface EnvelopeCursor {
 
 export const START_CURSOR: EnvelopeCursor = { position: -1n, idx: 0 };
 
+/** Negative when `a` comes before `b` in the outbox. */
+export const compareCursors = (a: EnvelopeCursor, b: EnvelopeCursor): number => (a.position < b.position ? -1 : a.position > b.position ? 1 : a.idx - b.idx);
+
 export interface StoredEnvelope {
   cursor: EnvelopeCursor;
   id: string;

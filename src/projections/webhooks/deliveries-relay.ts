@@ -4,7 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { sql, type Insertable, type Kysely } from 'kysely';
 import { subscriptionMatches, type EnvelopeFacts, type WebhookSubscription } from '../../domain/webhooks/index.ts';
-import { readEnvelopes, type EnvelopeCursor, type StoredEnvelope } from '../live/index.ts';
+import { compareCursors, latestCursor, readEnvelopes, type EnvelopeCursor, type StoredEnvelope } from '../live/index.ts';
 import { deliveryTables, type WebhookDeliveriesTable } from './deliveries-schema.ts';
 import { listSubscriptions } from './subscriptions.ts';
 
@@ -56,24 +56,32 @@ export const relayEnvelopes = (db: Kysely<unknown>, now: Date, limit: number): P
     // The row lock makes relays in several processes take turns instead of reading the same envelopes.
     const cur = await t.selectFrom('threadline_webhook_relay_cursor').select(['position', 'idx']).where('id', '=', 1).forUpdate().executeTakeFirst();
     const after: EnvelopeCursor = cur ? { position: BigInt(cur.position), idx: cur.idx } : { position: -1n, idx: 0 };
+    // The newest envelope is read before the subscriptions: a subscription made after that read gets every envelope
+    // written after it was made (those are numbered higher).
+    const newest = await latestCursor(trx);
+    const subs = (await listSubscriptions(trx)).filter((s) => s.status !== 'disabled');
+    const moveTo = (c: EnvelopeCursor) => sql`
+      INSERT INTO threadline_webhook_relay_cursor (id, position, idx) VALUES (1, ${c.position.toString()}::bigint, ${c.idx})
+      ON CONFLICT (id) DO UPDATE SET position = excluded.position, idx = excluded.idx
+    `.execute(trx);
+    // Nobody subscribed (the common case without webhooks): skip to the newest envelope without reading any payload.
+    if (subs.length === 0) {
+      if (compareCursors(newest, after) <= 0) return { envelopes: 0, queued: 0 };
+      await moveTo(newest);
+      return { envelopes: 0, queued: 0 };
+    }
     const envelopes = await readEnvelopes(trx, after, limit);
     const last = envelopes.at(-1);
     if (!last) return { envelopes: 0, queued: 0 };
-    const subs = (await listSubscriptions(trx)).filter((s) => s.status !== 'disabled');
     const rows: Insertable<WebhookDeliveriesTable>[] = [];
-    if (subs.length > 0) {
-      for (const e of envelopes) {
-        const facts = envelopeFacts(e);
-        for (const s of subs) if (subscriptionMatches(s, facts)) rows.push(deliveryRow(s, e, now));
-      }
+    for (const e of envelopes) {
+      const facts = envelopeFacts(e);
+      for (const s of subs) if (subscriptionMatches(s, facts)) rows.push(deliveryRow(s, e, now));
     }
     for (let i = 0; i < rows.length; i += CHUNK) {
       await t.insertInto('threadline_webhook_deliveries').values(rows.slice(i, i + CHUNK)).onConflict((oc) => oc.columns(['subscription_id', 'envelope_id']).doNothing()).execute();
     }
-    await sql`
-      INSERT INTO threadline_webhook_relay_cursor (id, position, idx) VALUES (1, ${last.cursor.position.toString()}::bigint, ${last.cursor.idx})
-      ON CONFLICT (id) DO UPDATE SET position = excluded.position, idx = excluded.idx
-    `.execute(trx);
+    await moveTo(last.cursor);
     return { envelopes: envelopes.length, queued: rows.length };
   });
 
