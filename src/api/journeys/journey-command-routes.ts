@@ -21,7 +21,7 @@ import { toViolations, type Violation } from '../../domain/shared/violation.ts';
 import type { Principal } from '../../domain/access/index.ts';
 import { contactHashesOf } from '../../application/channels/index.ts';
 import type { CustomerInput } from '../../domain/channels/index.ts';
-import type { JourneyContact } from '../../domain/journeys/index.ts';
+import { journeyStreamName, type JourneyContact } from '../../domain/journeys/index.ts';
 import { requireDealer, seesGuid } from '../http/dealer-scope.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { ProblemError } from '../http/problems.ts';
@@ -103,26 +103,43 @@ export const openConversationRoute = route({
   method: 'post',
   path: '/api/v2/tracking/conversations',
   summary: 'Open a conversation journey (INBOUND_QUEUE) on a channel and return its GUID',
-  description: 'A conversation has no natural key: send an Idempotency-Key so that a retry answers 200 with the same GUID.',
+  description:
+    'A conversation has no natural key: send an Idempotency-Key so that a retry answers 200 with the same GUID. `parent_guid` links it to the outreach journey it continues (404 when there is none you can see); `categories` are carried on the conversation and every report filters by them.',
   tags: ['commands'],
   headers: idempotencyHeaders,
   body: { schema: conversationBody, parse: (input, { now, deps }) => parseConversation(input, boundsOf(now, deps)) },
   responses: opened,
-  problems: ['idempotency_key_reused'],
+  problems: ['idempotency_key_reused', 'unknown_guid'],
   scope: 'journeys:write',
   limit: 'guid',
   handle: async ({ body, req, deps, now, principal, touched }) => {
-    const { channel, dealer_code, started_at } = body;
+    const { channel, dealer_code, started_at, platform, parent_guid, categories } = body;
     requireDealer(principal, dealer_code);
+    if (parent_guid && !(seesGuid(principal, parent_guid) && (await journeyExists(deps, parent_guid)))) {
+      throw new ProblemError('unknown_guid', `No journey with GUID ${parent_guid} to continue (parent_guid)`);
+    }
     const customer = customerOf(deps, body);
     return issued(
       deps,
       principal,
       touched,
-      await openConversation(deps.store, { prefix: deps.config.guidPrefix, channel, dealer_code, ...customer, started_at: started_at ?? null, idempotencyKey: req.get('Idempotency-Key') ?? null, now: now() }),
+      await openConversation(deps.store, {
+        prefix: deps.config.guidPrefix,
+        channel,
+        dealer_code,
+        ...customer,
+        started_at: started_at ?? null,
+        platform: platform ?? null,
+        parent_guid: parent_guid ?? null,
+        categories: categories ?? null,
+        idempotencyKey: req.get('Idempotency-Key') ?? null,
+        now: now(),
+      }),
     );
   },
 });
+
+const journeyExists = (deps: AppDeps, guid: string): Promise<boolean> => deps.store.eventStore.streamExists(journeyStreamName(guid));
 
 export const logEvent = route({
   method: 'post',

@@ -8,7 +8,16 @@ const opt = <T extends z.ZodType>(s: T) => s.optional();
 const count = z.number().int().nonnegative();
 // What numeric(14, 2) holds: below a trillion, in cents.
 const money = z.number().nonnegative().max(999_999_999_999.99, 'at most 999,999,999,999.99');
-const source = z.enum(['whatsapp', 'sms', 'webchat', 'messenger', 'email', 'app', 'voice']);
+/** The messaging platform a conversation's message went through (`details.source`). */
+export const MESSAGE_PLATFORMS = ['whatsapp', 'sms', 'webchat', 'messenger', 'instagram', 'telegram', 'line', 'email', 'app', 'voice', 'api'] as const;
+const source = z.enum(MESSAGE_PLATFORMS);
+/** The categories a conversation carries from its origin (docs/conversations.md); each may change later. */
+export const categoryFields = {
+  department: opt(z.string().min(1).max(100)),
+  query_nature: opt(z.string().min(1).max(100)),
+  language: opt(z.string().regex(/^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, 'a BCP 47 language tag, e.g. en or pt-BR')),
+  priority: opt(z.enum(['low', 'normal', 'high', 'urgent'])),
+};
 /** A machine open or click (docs/channels.md): kept, but no touch. `true` is what clients sent before the reason. */
 const machine = opt(z.union([z.boolean(), z.looseObject({ flag: z.boolean(), reason: z.string().max(200).nullable() })]));
 /** Which integration recorded the event (absent: a channel system called log-event itself). */
@@ -92,22 +101,34 @@ export const EVENT_CATALOGUE: Readonly<Record<string, CatalogueEntry>> = {
   SCHEDULED: entry('internal', { appointment_id: opt(id), scheduled_for: opt(z.iso.datetime({ offset: true })) }),
   ARRIVED: entry('internal', { appointment_id: opt(id) }),
   SERVICED: entry('internal', { revenue: opt(money), repair_order_id: opt(id) }),
-  // Conversation events
+  // Conversation events. A message's author is `sender` (bot | agent | system) and, for an agent, the actor
+  // `{type: 'human', id}` (or `agent_id`); its platform is `source`. Message text is never kept.
   MESSAGE_RECEIVED: entry('inbound', { source, message_id: opt(id), length: opt(count) }),
-  MESSAGE_SENT: entry('outbound', { source, sender: z.enum(['bot', 'agent', 'system']), message_id: opt(id) }),
+  MESSAGE_SENT: entry('outbound', { source, sender: z.enum(['bot', 'agent', 'system']), message_id: opt(id), agent_id: opt(id), team: opt(id), length: opt(count) }),
+  /** Categories changed after the conversation opened (fields absent here keep their value). */
+  CATEGORIES_UPDATED: entry('internal', categoryFields),
   BOT_SESSION_STARTED: entry('internal', { bot_id: opt(id), intent: opt(z.string().max(100)) }),
   ESCALATION_REQUESTED: entry('inbound', {
     reason: z.enum(['customer_request', 'bot_fallback', 'sentiment', 'policy']),
     team: opt(id),
+    /** Escalated from a web view (the collector's `escalate()`): which one, at which step, and the page's words. */
+    webview_id: opt(id),
+    step: opt(z.string().max(100)),
+    note: opt(z.string().max(200)),
   }),
   AGENT_ASSIGNED: entry('internal', { agent_id: id, team: opt(id), queue: opt(id) }),
-  HANDOVER: entry('internal', { to_team: id, from_agent_id: opt(id), reason: opt(z.string().max(500)) }),
+  /** The agent let go without naming another team: the conversation waits for an agent again. */
+  AGENT_UNASSIGNED: entry('internal', { agent_id: opt(id), team: opt(id) }),
+  HANDOVER: entry('internal', { to_team: id, from_team: opt(id), from_agent_id: opt(id), reason: opt(z.string().max(500)) }),
   WEBVIEW_OPENED: entry('inbound', { webview_id: id, url: opt(z.url()) }),
   WEBVIEW_STEP: entry('inbound', { webview_id: id, step: z.string().min(1).max(100), step_index: opt(count) }),
   WEBVIEW_EXIT: entry('inbound', { webview_id: id, step: opt(z.string().max(100)), reason: opt(z.string().max(200)) }),
   WEBVIEW_COMPLETED: entry('inbound', { webview_id: id, result: opt(z.string().max(100)) }),
-  CONVERSATION_RESOLVED: entry('internal', { resolved_by: z.enum(['bot', 'agent', 'customer']) }),
-  SESSION_EXPIRED: entry('internal', { idle_seconds: opt(count) }),
+  CONVERSATION_RESOLVED: entry('internal', { resolved_by: z.enum(['bot', 'agent', 'customer']), agent_id: opt(id) }),
+  /** Emitted by the TTL worker: the conversation sat idle in `state` longer than its limit. */
+  SESSION_EXPIRED: entry('internal', { idle_seconds: opt(count), state: opt(z.string().max(64)), ttl_seconds: opt(count) }),
+  /** Emitted by the TTL worker for outreach: no customer response for the configured days after contact. */
+  ABANDONED: entry('internal', { idle_seconds: opt(count), attempts: opt(count), reason: opt(z.string().max(200)) }),
 };
 
 export const EVENT_TYPE_PATTERN = /^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$/;

@@ -42,6 +42,9 @@ const journeyCreated = z.looseObject({
   risk_event: riskEvent.nullable(),
   channel: nullableText,
   request_fingerprint: text.optional(),
+  platform: text.optional(),
+  parent_guid: text.optional(),
+  categories: z.looseObject({ department: text.optional(), query_nature: text.optional(), language: text.optional(), priority: z.enum(['low', 'normal', 'high', 'urgent']).optional() }).optional(),
 });
 
 const entry = z.looseObject({

@@ -18,6 +18,14 @@ export type JourneyContact = {
   timezone?: string;
 }
 
+/** Set where a conversation starts and carried on it; CATEGORIES_UPDATED changes them later. */
+export type ConversationCategories = {
+  department?: string | undefined;
+  query_nature?: string | undefined;
+  language?: string | undefined;
+  priority?: 'low' | 'normal' | 'high' | 'urgent' | undefined;
+}
+
 export type JourneyCreatedData = {
   guid: string;
   kind: JourneyKind;
@@ -36,6 +44,11 @@ export type JourneyCreatedData = {
   /** A hash of the request that opened the journey, so that a retry of it recognises the journey as its own. */
   request_fingerprint?: string;
   contact?: JourneyContact;
+  /** A conversation's messaging platform (whatsapp, webchat, ...). */
+  platform?: string;
+  /** The outreach journey a conversation continues. */
+  parent_guid?: string;
+  categories?: ConversationCategories;
 }
 
 export type JourneyTransitionedData = {

@@ -65,6 +65,7 @@ export const conversation: JourneyDefinition = {
     { eventType: 'ESCALATION_REQUESTED', to: 'PENDING_AGENT' },
     { eventType: 'AGENT_ASSIGNED', to: 'HUMAN_ASSISTANCE' },
     { eventType: 'HANDOVER', to: 'PENDING_AGENT', from: ['HUMAN_ASSISTANCE'] },
+    { eventType: 'AGENT_UNASSIGNED', to: 'PENDING_AGENT', from: ['HUMAN_ASSISTANCE'] },
     { eventType: 'CONVERSATION_RESOLVED', to: 'RESOLVED' },
     { eventType: 'SESSION_EXPIRED', to: 'EXPIRED' },
     { eventType: 'MESSAGE_RECEIVED', to: 'INBOUND_QUEUE', from: ['RESOLVED', 'EXPIRED'], unlessOptOut: true },

@@ -2,7 +2,7 @@
 // Pure: the caller hashes the identities and draws the GUID's random part.
 import type { Channel } from '../shared/channels.ts';
 import { CONVERSATION_CHANNEL_CODES, CONVERSATION_COMPONENT, formatGuid, severityCode, utcDate } from './guid.ts';
-import type { JourneyContact, JourneyCreatedData, RiskEvent } from './journey-events.ts';
+import type { ConversationCategories, JourneyContact, JourneyCreatedData, RiskEvent } from './journey-events.ts';
 
 export interface OutreachOpening {
   prefix: string;
@@ -23,6 +23,9 @@ export interface ConversationOpening {
   /** When the conversation started; `now` when absent. */
   started_at: string | null;
   contact?: JourneyContact | null;
+  platform?: string | null;
+  parent_guid?: string | null;
+  categories?: ConversationCategories | null;
   now: Date;
 }
 
@@ -80,6 +83,9 @@ export const conversationCreated = (r: ConversationOpening, guid: string): Journ
   risk_event: null,
   channel: r.channel,
   ...(r.contact ? { contact: r.contact } : {}),
+  ...(r.platform ? { platform: r.platform } : {}),
+  ...(r.parent_guid ? { parent_guid: r.parent_guid } : {}),
+  ...(r.categories && Object.keys(r.categories).length > 0 ? { categories: r.categories } : {}),
 });
 
 export const conversationGuid = (r: ConversationOpening, random: string): string =>
@@ -90,4 +96,13 @@ export const conversationGuid = (r: ConversationOpening, random: string): string
  * tells a retry from a new one.
  */
 export const conversationRequestIdentity = (r: ConversationOpening, keyHash: string | null): string =>
-  JSON.stringify(['conversation', r.dealer_code, r.customer_id, r.channel, r.started_at && conversationStart(r), keyHash]);
+  JSON.stringify([
+    'conversation',
+    r.dealer_code,
+    r.customer_id,
+    r.channel,
+    r.started_at && conversationStart(r),
+    keyHash,
+    // Appended only when present, so conversations opened before these fields existed keep their fingerprint.
+    ...(r.platform || r.parent_guid || r.categories ? [r.platform ?? null, r.parent_guid ?? null, r.categories ?? null] : []),
+  ]);

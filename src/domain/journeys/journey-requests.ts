@@ -1,7 +1,7 @@
 // The journey commands' request bodies, as the HTTP API and the import read them; every violation has its field path.
 import { z } from 'zod';
 import { ACTOR_TYPES, CHANNELS } from '../shared/channels.ts';
-import { catalogueEntry, EVENT_TYPE_PATTERN } from './event-catalogue.ts';
+import { catalogueEntry, categoryFields, EVENT_TYPE_PATTERN, MESSAGE_PLATFORMS } from './event-catalogue.ts';
 import { isGuid, severityCode } from './guid.ts';
 import { depthOf, MAX_PAYLOAD_DEPTH } from '../shared/payload-limits.ts';
 import type { TrackingEvent } from './tracking-event.ts';
@@ -71,6 +71,11 @@ export const conversationBody = z.strictObject({
   customer_id: shortText(100).optional(),
   customer: customerBody.optional(),
   started_at: isoTime.optional(),
+  /** The messaging platform (whatsapp, webchat, ...), when the channel is CHAT. */
+  platform: z.enum(MESSAGE_PLATFORMS).optional(),
+  /** The outreach journey this conversation continues (a customer answering an SMS in chat). */
+  parent_guid: guid.optional(),
+  categories: z.strictObject(categoryFields).optional(),
 });
 
 export const parseConversation = (input: unknown, b: TimeBounds) => parseWithTimes(conversationBody, input, (v) => futureViolation('started_at', v.started_at, b));
