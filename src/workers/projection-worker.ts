@@ -3,7 +3,7 @@
 import type { Kysely } from 'kysely';
 import type { GlobalLog } from '../eventstore/index.ts';
 import { readCheckpoint } from '../projections/runner/checkpoints.ts';
-import { processBatch as runBatch, type BatchDeps } from '../projections/runner/projection-batch.ts';
+import { LOCK_HELD, processBatch as runBatch, type BatchDeps } from '../projections/runner/projection-batch.ts';
 import type { ProjectionDefinition } from '../projections/runner/projection.ts';
 import type { RunnerTables } from '../projections/runner/runner-schema.ts';
 
@@ -34,7 +34,10 @@ export interface ProjectionWorker {
   status(): ProjectionStatus;
   /** Processes one batch; returns how many events it passed (0 when caught up or another instance holds the lock). */
   processBatch(): Promise<number>;
-  /** Processes batches until the log is exhausted; returns the number of events passed. */
+  /**
+   * Processes batches until the log is exhausted; returns the number of events passed. While another instance (this
+   * process's background loop, another process) holds the lock, it waits for that batch rather than returning early.
+   */
   catchUp(onProgress?: (processed: number) => void): Promise<number>;
   start(): void;
   stop(): Promise<void>;
@@ -65,11 +68,12 @@ export const createProjectionWorker = (projection: ProjectionDefinition, deps: P
   let urgent = false;
   let failing: ProjectionStatus['failing'] = null;
   const listeners = new Set<() => void>();
-  const processBatch = async () => {
+  const batch = async () => {
     const n = await runBatch(projection, deps, batchSize);
     if (n > 0) for (const l of listeners) l();
     return n;
   };
+  const processBatch = async () => Math.max(0, await batch());
   const log: GlobalLog = deps.log;
   const db = deps.readModels as Kysely<RunnerTables>;
 
@@ -117,7 +121,11 @@ export const createProjectionWorker = (projection: ProjectionDefinition, deps: P
     processBatch,
     async catchUp(onProgress) {
       let total = 0;
-      for (let n = await processBatch(); n > 0; n = await processBatch()) {
+      for (let n = await batch(); n !== 0; n = await batch()) {
+        if (n === LOCK_HELD) {
+          await new Promise((r) => setTimeout(r, 5));
+          continue;
+        }
         total += n;
         onProgress?.(total);
       }

@@ -16,7 +16,10 @@ export interface BatchDeps {
 
 export const projectionLockKey = (name: string) => `threadline:projection:${name}`;
 
-/** Projects the next batch; returns how many events it passed (0 when caught up or another instance holds the lock). */
+/** What processBatch answers when another instance holds the projection's lock: it passed nothing, and is not caught up. */
+export const LOCK_HELD = -1;
+
+/** Projects the next batch; returns how many events it passed (0 when caught up, LOCK_HELD when another instance holds the lock). */
 export const processBatch = (p: ProjectionDefinition, deps: BatchDeps, batchSize: number): Promise<number> => {
   const handles = new Set(p.handles);
   return projectionTransaction(deps.readModels, async (trx) => {
@@ -26,7 +29,7 @@ export const processBatch = (p: ProjectionDefinition, deps: BatchDeps, batchSize
     // projection's commits from queueing with the command side's, whose durability is the promise.
     // (An outbox, whose rows are acted on at once, waits for the flush: durableCommit.)
     const { rows } = await sql<{ locked: boolean }>`SELECT pg_try_advisory_xact_lock(hashtext(${projectionLockKey(p.name)})) AS locked, set_config('synchronous_commit', ${p.durableCommit ? 'on' : 'off'}, true)`.execute(trx);
-    if (!rows[0]?.locked) return 0;
+    if (!rows[0]?.locked) return LOCK_HELD;
     const db = trx as Kysely<RunnerTables>;
     const checkpoint = await readCheckpoint(db, deps.log, p.name, true);
     const events = await deps.log.read({ after: checkpoint?.position ?? null, limit: batchSize, stable: true }, trx);
