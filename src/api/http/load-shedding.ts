@@ -2,6 +2,7 @@
 // queued until its latency is seconds, never acknowledged and dropped. Requests are counted once each; a batch also
 // counts its events, so that a few large batches cannot hold what many small requests would.
 
+import type { Response } from 'express';
 import { ProblemError } from './problems.ts';
 
 /** The answer past the budget: at once, nothing stored, safe to retry. */
@@ -47,4 +48,23 @@ export const createInFlight = (limits: InFlightLimits): InFlight => {
     },
     current: () => ({ requests, events }),
   };
+};
+
+/** What admitting a request's events needs: the app's budgets and the metric that counts what was shed. */
+interface Shedding {
+  inFlight: InFlight;
+  metrics: { shed: { inc(labels: { reason: string }): void } };
+}
+
+/**
+ * Counts `count` events against the work in flight until the answer is sent, or sheds the request: 503 + Retry-After
+ * before anything is stored (a batch, a webhook delivery and a collector beacon alike).
+ */
+export const admitEventsOrShed = (http: Shedding, res: Response, count: number): void => {
+  const release = http.inFlight.admitEvents(count);
+  if (!release) {
+    http.metrics.shed.inc({ reason: 'in_flight_events' });
+    throw overloaded();
+  }
+  res.once('close', release);
 };

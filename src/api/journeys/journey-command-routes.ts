@@ -25,7 +25,7 @@ import { journeyStreamName, type JourneyContact } from '../../domain/journeys/in
 import { requireDealer, seesGuid } from '../http/dealer-scope.ts';
 import type { AppDeps } from '../http/deps.ts';
 import { ProblemError } from '../http/problems.ts';
-import { overloaded } from '../http/load-shedding.ts';
+import { admitEventsOrShed } from '../http/load-shedding.ts';
 import { route, type HttpRuntime, type RouteAnswer } from '../http/route.ts';
 import { batchLogged, eventLogged, guidIssued, guidParams, idempotencyHeaders, transitioned } from './journey-schemas.ts';
 
@@ -175,13 +175,7 @@ export const logEvents = route({
   scope: 'journeys:write',
   limit: 'batch',
   handle: async ({ body, deps, now, principal, touched, http, res }) => {
-    // A batch also counts its events against the work in flight.
-    const release = http.inFlight.admitEvents(body.events.length);
-    if (!release) {
-      http.metrics.shed.inc({ reason: 'in_flight_events' });
-      throw overloaded();
-    }
-    res.once('close', release);
+    admitEventsOrShed(http, res, body.events.length);
     const at = now();
     const bounds = boundsOf(at, deps);
     const results: EventResult[] = new Array(body.events.length);

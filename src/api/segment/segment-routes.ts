@@ -19,7 +19,7 @@ import type { AppDeps } from '../http/deps.ts';
 import { invalid, ProblemError } from '../http/problems.ts';
 import { route, type AnyRoute, type BodyDeclaration } from '../http/route.ts';
 import { ingestMessages, type MessageResult } from './segment-ingest.ts';
-import { overloaded } from '../http/load-shedding.ts';
+import { admitEventsOrShed } from '../http/load-shedding.ts';
 import { batchLogged, messageLogged } from './segment-schemas.ts';
 
 const optionsOf = (deps: AppDeps, receivedAt: Date): SegmentMappingOptions => ({
@@ -100,12 +100,7 @@ export const segmentBatch = route({
     // Before any message is looked at: the whole batch within Segment's limit, and its messages within the work in flight.
     const bytes = jsonBytes(req.body);
     if (bytes > SEGMENT_LIMITS.batchBytes) throw new ProblemError('payload_too_large', `The batch is ${bytes} bytes; at most ${SEGMENT_LIMITS.batchBytes} (Segment's limit)`, { limit: SEGMENT_LIMITS.batchBytes });
-    const release = http.inFlight.admitEvents(body.batch.length);
-    if (!release) {
-      http.metrics.shed.inc({ reason: 'in_flight_events' });
-      throw overloaded();
-    }
-    res.once('close', release);
+    admitEventsOrShed(http, res, body.batch.length);
     const options = optionsOf(deps, now());
     const envelope = { context: body.context, sentAt: body.sentAt };
     const outcomes = body.batch.map((message, i) => segmentToTrackingEvent(message, options, { envelope, at: ['batch', i] }));

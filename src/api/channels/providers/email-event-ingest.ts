@@ -9,7 +9,7 @@ import { isGuid, parseGuid, type TrackingEvent } from '../../../domain/journeys/
 import { openJourneyOfContact } from '../../../projections/channels/index.ts';
 import { narrow } from '../../../projections/runner/read-model-db.ts';
 import type { AppDeps } from '../../http/deps.ts';
-import { overloaded } from '../../http/load-shedding.ts';
+import { admitEventsOrShed } from '../../http/load-shedding.ts';
 import type { HttpRuntime } from '../../http/route.ts';
 import { recordEvents } from '../channel-events.ts';
 
@@ -44,12 +44,7 @@ const resolve = async (deps: AppDeps, e: ProviderEmailEvent, now: Date, byAddres
 };
 
 export const ingestProviderBatch = async (deps: AppDeps, http: HttpRuntime, res: Response, provider: EmailProvider, batch: ProviderBatch, now: Date): Promise<ProviderEventsAnswer> => {
-  const release = http.inFlight.admitEvents(batch.events.length);
-  if (!release) {
-    http.metrics.shed.inc({ reason: 'in_flight_events' });
-    throw overloaded();
-  }
-  res.once('close', release);
+  admitEventsOrShed(http, res, batch.events.length);
   const byAddress = journeyByAddress(deps);
   const resolved = await Promise.all(batch.events.map((e) => resolve(deps, e, now, byAddress)));
   const stored = resolved.filter((r): r is Extract<Resolved, { event: ProviderEmailEvent }> => 'event' in r);
