@@ -23,6 +23,8 @@ export interface JourneyPathsTable {
   value: ColumnType<string | null, string | number | null, string | number | null>;
   /** The latest SERVICED fact ("occurred_at|event_id"): its revenue is the value. */
   revenue_key: string | null;
+  /** A conversation's outreach journey (parent_guid): the conversation's touches count on that journey's path too. */
+  parent_guid: string | null;
   /** JSON text of Touch[]; parse with parseTouches. */
   touches: string;
   path: string[];
@@ -48,6 +50,7 @@ export const createAttributionSchema = async (db: Kysely<unknown>): Promise<void
       converted_at timestamptz,
       value numeric(14, 2),
       revenue_key text,
+      parent_guid text,
       -- Every touch as [epoch ms, channel, event id], in (time, event id) order, as JSON text: one JSON.parse, not three
       -- arrays (postgres-array and postgres-date took 0.4 s a batch for a journey of 30,000 touches) nor a json column
       -- (the event-payload parser would scan it for big integers, which it cannot hold).

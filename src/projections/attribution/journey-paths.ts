@@ -13,6 +13,7 @@ export interface PathRow {
   converted_at: Date | null;
   value: string | null;
   revenue_key: string | null;
+  parent_guid: string | null;
   touches: Touch[];
   /** The event ids among `touches`, built once a batch touches the journey. */
   ids?: Set<string>;
@@ -45,7 +46,7 @@ export const loadPaths = async (trx: Kysely<AttributionTables>, guids: string[])
   if (guids.length === 0) return new Map();
   const rows = await trx
     .selectFrom('journey_paths')
-    .select(['guid', 'kind', 'created_at', 'current_state', 'moves', 'converted_seq', 'converted_at', 'value', 'revenue_key', 'touches'])
+    .select(['guid', 'kind', 'created_at', 'current_state', 'moves', 'converted_seq', 'converted_at', 'value', 'revenue_key', 'parent_guid', 'touches'])
     .where('guid', 'in', guids)
     .execute();
   return new Map(rows.map((r) => [r.guid, { ...r, touches: parseTouches(r.touches) }]));
