@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PREFIX_PATTERN } from './domain/journeys/index.ts';
 import { DEFAULT_CHANNEL_PATHS, DEFAULT_GUID_PATHS, parsePathList } from './domain/segment/index.ts';
+import { DEFAULT_CONVERSATION_TTL_MS, DEFAULT_OUTREACH_ABANDON_DAYS, outreachAbandonMs, parseConversationTtl, type IdleLimits } from './domain/conversations/index.ts';
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/;
 const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
@@ -57,11 +58,26 @@ const DEFAULT_BUDGETS: RateBudgets = {
 
 const list = z.string().transform((v) => v.split(',').map((x) => x.trim()).filter(Boolean));
 
+/** Browser origins (`https://host[:port]`, no path), comma-separated: a typo would silently refuse every page. */
+const isOrigin = (o: string) => URL.canParse(o) && new URL(o).origin === o;
+const origins = list.refine((v) => v.every(isOrigin), 'origins such as https://forms.example.com (scheme, host and port only), comma-separated');
+
 /** Dot paths into a Segment message, comma-separated, the first holding a value wins. */
 const pathList = z.string().transform((v, ctx) => {
   const parsed = parsePathList(v);
   if (parsed.ok) return parsed.paths;
   ctx.addIssue({ code: 'custom', message: parsed.reason });
+  return z.NEVER;
+});
+
+/** Per-state idle limits of conversations: `BOT_SESSION=30m,PENDING_AGENT=2h` (states left out keep their default), or `off`. */
+const conversationTtl = z.string().transform((v, ctx) => {
+  const parsed = parseConversationTtl(v, (d) => {
+    const ms = duration.safeParse(d);
+    return ms.success ? ms.data : undefined;
+  });
+  if (parsed.ok) return parsed.value;
+  for (const reason of parsed.reasons) ctx.addIssue({ code: 'custom', message: reason });
   return z.NEVER;
 });
 
@@ -107,9 +123,17 @@ const schema = z.object({
   THREADLINE_SEGMENT_CHANNEL_PATH: pathList.default([...DEFAULT_CHANNEL_PATHS]),
   THREADLINE_CHANNEL_SECRET: z.string().min(32, 'at least 32 characters').optional(),
   THREADLINE_PORTAL_SESSION_TTL: duration.default(30 * 60_000),
+  THREADLINE_CONVERSATION_TTL: conversationTtl.default({ ...DEFAULT_CONVERSATION_TTL_MS }),
+  THREADLINE_OUTREACH_ABANDON_DAYS: count(0, 3650).default(DEFAULT_OUTREACH_ABANDON_DAYS),
+  THREADLINE_IDLE_CHECK_INTERVAL: duration.refine((ms) => ms >= 1000, 'at least 1s').default(60_000),
+  THREADLINE_HANDOFF_SECRET: z.string().min(32, 'at least 32 characters').optional(),
+  THREADLINE_COLLECT_ORIGINS: origins.default([]),
   TWILIO_AUTH_TOKEN: z.string().min(1).optional(),
   SENDGRID_WEBHOOK_PUBLIC_KEY: z.string().min(1).optional(),
   MAILGUN_WEBHOOK_SIGNING_KEY: z.string().min(1).optional(),
+  CHATWOOT_WEBHOOK_SECRET: z.string().min(1).optional(),
+  CHATWOOT_WEBHOOK_URL_TOKEN: z.string().min(32, 'at least 32 characters').optional(),
+  CHATWOOT_DEALER_CODE: z.string().regex(/^[A-Za-z0-9]{1,16}$/, '1 to 16 letters or digits').transform((s) => s.toUpperCase()).optional(),
   THREADLINE_LIVE_RETENTION: duration.default(7 * 24 * 3_600_000),
   THREADLINE_WEBHOOK_ALLOW_PRIVATE: z.enum(['true', 'false']).default('false'),
   NATS_URL: z.string().regex(/^(nats|tls|wss?):\/\/\S+$/, 'a NATS server URL, e.g. nats://127.0.0.1:4222').optional(),
@@ -171,6 +195,17 @@ export interface Config {
     portalSessionTtlMs: number;
     providers: { twilioAuthToken: string | null; sendgridPublicKey: string | null; mailgunSigningKey: string | null };
   };
+  /** Chatwoot's webhook (docs/conversations.md "Chatwoot"): its signing secret, the URL token for unsigned versions, the default dealer. */
+  chatwoot: { webhookSecret: string | null; urlToken: string | null; dealerCode: string | null };
+  /** The web-view collector (docs/conversations.md): who may send to POST /api/v2/collect, and the hand-off token's key. */
+  collector: {
+    /** Signs hand-off tokens; null: one is made at the first start and kept in the database. */
+    handoffSecret: string | null;
+    /** Browser origins of the web views (CORS on the collect endpoint; hand-off URLs must be on one). */
+    origins: readonly string[];
+  };
+  /** The TTL worker (docs/conversations.md "Idle limits"): per-state limits, and how often it looks. */
+  idleLimits: IdleLimits & { intervalMs: number };
   /** Live outputs: webhook destinations (docs/webhooks.md) and the NATS JetStream publisher (null: off). */
   live: {
     /** Allow webhook URLs on loopback, private and link-local addresses, and plain http (local development, tests). */
@@ -247,6 +282,13 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
         sendgridPublicKey: c.SENDGRID_WEBHOOK_PUBLIC_KEY ?? null,
         mailgunSigningKey: c.MAILGUN_WEBHOOK_SIGNING_KEY ?? null,
       },
+    },
+    chatwoot: { webhookSecret: c.CHATWOOT_WEBHOOK_SECRET ?? null, urlToken: c.CHATWOOT_WEBHOOK_URL_TOKEN ?? null, dealerCode: c.CHATWOOT_DEALER_CODE ?? null },
+    collector: { handoffSecret: c.THREADLINE_HANDOFF_SECRET ?? null, origins: c.THREADLINE_COLLECT_ORIGINS },
+    idleLimits: {
+      conversation: c.THREADLINE_CONVERSATION_TTL,
+      outreachAbandonMs: outreachAbandonMs(c.THREADLINE_OUTREACH_ABANDON_DAYS),
+      intervalMs: c.THREADLINE_IDLE_CHECK_INTERVAL,
     },
     live: {
       webhookAllowPrivate: c.THREADLINE_WEBHOOK_ALLOW_PRIVATE === 'true',

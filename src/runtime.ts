@@ -6,6 +6,7 @@ import type { Config } from './config.ts';
 import { openStore, type OpenedStore, type StoreConfig } from './eventstore/index.ts';
 import { prepareAccessTables } from './projections/access/index.ts';
 import { prepareChannelTables, resolveChannelSecret } from './projections/channels/index.ts';
+import { resolveHandoffSecret } from './projections/conversations/index.ts';
 import { prepareLiveTables } from './projections/live/index.ts';
 import { prepareWebhookTables } from './projections/webhooks/index.ts';
 import { PROJECTIONS, type ReadModels } from './projections/registry.ts';
@@ -26,6 +27,8 @@ export interface Runtime {
   maintenance: MaintenanceWorker | null;
   /** Signs tracking tokens and keys contact-point hashes (src/projections/channels/channel-secret.ts). */
   channelSecret: Buffer;
+  /** Signs and verifies web-view hand-off tokens (src/projections/conversations/handoff-secret.ts). */
+  handoffKey: Uint8Array;
   close(): Promise<void>;
 }
 
@@ -37,12 +40,15 @@ export interface RuntimeOptions {
   registry?: readonly ProjectionDefinition[];
   /** THREADLINE_CHANNEL_SECRET; null: the one kept in the database (made at the first start). */
   channelSecret?: string | null;
+  /** THREADLINE_HANDOFF_SECRET; null: the one kept in the database (made at the first start). */
+  handoffSecret?: string | null;
 }
 
 /** The runtime's options as the configuration sets them. */
-export const runtimeOptions = (config: Pick<Config, 'projections' | 'maintenanceIntervalMs' | 'channels'>, logger?: RuntimeOptions['logger']): RuntimeOptions => ({
+export const runtimeOptions = (config: Pick<Config, 'projections' | 'maintenanceIntervalMs' | 'channels' | 'collector'>, logger?: RuntimeOptions['logger']): RuntimeOptions => ({
   logger,
   channelSecret: config.channels.secret,
+  handoffSecret: config.collector.handoffSecret,
   projections: config.projections,
   maintenanceIntervalMs: config.maintenanceIntervalMs,
 });
@@ -57,6 +63,7 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
     await prepareLiveTables(store.readModels);
     await prepareWebhookTables(store.readModels);
     const channelSecret = await resolveChannelSecret(store.readModels, options.channelSecret ?? null);
+    const handoffKey = await resolveHandoffSecret(store.readModels, options.handoffSecret ?? null);
     const projections = createProjectionWorkers(
       registry,
       {
@@ -77,6 +84,7 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
       projections,
       maintenance,
       channelSecret,
+      handoffKey,
       close: async () => {
         await projections.stop();
         await maintenance?.stop();

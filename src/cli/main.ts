@@ -11,7 +11,7 @@ import { rebuildProjections } from '../projections/runner/rebuild.ts';
 import { openRuntime, runtimeOptions } from '../runtime.ts';
 import { attributionCommand } from './attribution-command.ts';
 import { auditCommand } from './audit-command.ts';
-import { createDemoJourneys } from './demo-command.ts';
+import { createDemoConversations, createDemoJourneys } from './demo-command.ts';
 import { keysCommand } from './keys-command.ts';
 import { runImport, summarise, writeReport } from './import-command.ts';
 import { progressBar } from './progress.ts';
@@ -29,8 +29,9 @@ Commands:
                                 they already have) and events (log-event bodies); idempotent; see docs/import.md
   export [--guid G] [--from T] [--to T] [--out FILE]
                                 write raw events in log order as NDJSON (stdout by default)
-  demo --journeys N [--seed S] [--concurrency C]
-                                create N realistic outreach journeys through the command side
+  demo [--journeys N] [--conversations M] [--seed S] [--concurrency C]
+                                create N realistic outreach journeys and M conversations (bot, web views,
+                                queues, agents, hand-overs, expiry, reopening) through the command side
   keys create|list|roll|revoke   API keys with a role and dealer scope (see keys --help; docs/security.md)
   webhooks list|...             webhook subscriptions and their deliveries (see webhooks --help; docs/webhooks.md)
   audit verify                  check the audit trail's hash chain; exit 1 naming the first broken record
@@ -131,17 +132,25 @@ const commands: Record<string, (args: string[]) => Promise<number>> = {
   },
 
   async demo(args) {
-    const { values } = parseArgs({ args, options: { journeys: { type: 'string', default: '100' }, seed: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '8' } } });
-    const journeys = Number(values.journeys);
+    const { values } = parseArgs({ args, options: { journeys: { type: 'string' }, conversations: { type: 'string' }, seed: { type: 'string', default: '1' }, concurrency: { type: 'string', default: '8' } } });
+    const conversations = values.conversations === undefined ? 0 : Number(values.conversations);
+    // Conversations continue some outreach journeys (parent_guid): without --journeys, a few are made for them.
+    const journeys = values.journeys !== undefined ? Number(values.journeys) : conversations > 0 ? Math.ceil(conversations / 20) : 100;
     const seed = Number(values.seed);
     const concurrency = Number(values.concurrency);
-    if (!Number.isInteger(journeys) || journeys < 1) throw new UsageError('--journeys: a positive integer');
+    if (!Number.isInteger(journeys) || journeys < (values.conversations === undefined ? 1 : 0)) throw new UsageError('--journeys: a positive integer');
+    if (!Number.isInteger(conversations) || (values.conversations !== undefined && conversations < 1)) throw new UsageError('--conversations: a positive integer');
     if (!Number.isInteger(seed)) throw new UsageError('--seed: an integer');
     if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError('--concurrency: a positive integer');
     return withRuntime('threadline demo', async (rt, config) => {
-      await createDemoJourneys(rt.store, { journeys, seed, concurrency, prefix: config.guidPrefix, onProgress: progressBar('demo journeys') });
+      const parents = journeys > 0 ? await createDemoJourneys(rt.store, { journeys, seed, concurrency, prefix: config.guidPrefix, onProgress: progressBar('demo journeys') }) : [];
+      if (journeys > 0) process.stderr.write(`created ${journeys} demo journeys\n`);
+      if (conversations > 0) {
+        const r = await createDemoConversations(rt.store, { conversations, seed, concurrency, prefix: config.guidPrefix, parents, onProgress: progressBar('demo conversations') });
+        const kinds = Object.entries(r.kinds).map(([k, n]) => `${k.replaceAll('_', ' ')} ${n}`).join(', ');
+        process.stderr.write(`created ${conversations} demo conversations (${r.events} events; ${kinds}; still open ${r.open})\n`);
+      }
       await catchUpProjections(rt);
-      process.stderr.write(`created ${journeys} demo journeys\n`);
       return 0;
     });
   },

@@ -8,6 +8,7 @@ import { openAccess, type AccessOptions } from '../api/access/index.ts';
 import { openRuntime, runtimeOptions } from '../runtime.ts';
 import { ensureAdminKey } from './admin-key.ts';
 import { createPortalSessionWorker } from '../workers/portal-session-worker.ts';
+import { createIdleExpiryWorker } from '../workers/idle-expiry-worker.ts';
 import { createNatsPublisher } from '../application/live/index.ts';
 import { createLivePublisherWorker } from '../workers/live-publisher-worker.ts';
 import { createWebhookWorkers } from '../workers/webhook-workers.ts';
@@ -28,6 +29,7 @@ export const appConfigOf = (config: Config): AppConfig => ({
   inFlight: config.http.inFlight,
   groupCommit: config.http.groupCommit,
   webhookAllowPrivate: config.live.webhookAllowPrivate,
+  collectOrigins: config.collector.origins,
 });
 
 /** The access capability's options as the configuration sets them. */
@@ -52,6 +54,13 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
   // Ends dealer-portal sessions idle past the TTL (every process may run it: an end is stored once).
   const portalSessions = createPortalSessionWorker({ store: rt.store, readModels: rt.store.readModels, projections: rt.projections, logger }, { ttlMs: config.channels.portalSessionTtlMs });
   portalSessions.start();
+  // Expires idle conversations and abandons unanswered outreach (every process may run it: one looks at a time, and
+  // an expiry is stored once).
+  const idleExpiry = createIdleExpiryWorker(
+    { store: rt.store, readModels: rt.store.readModels, logger },
+    { limits: config.idleLimits, intervalMs: config.idleLimits.intervalMs, exclusive: rt.store.kind === 'pglite' },
+  );
+  idleExpiry.start();
   // Every live envelope to NATS JetStream when NATS_URL is set; a server that is down is retried, never waited for.
   const natsConfig = config.live.nats;
   const nats = natsConfig ? createNatsPublisher(natsConfig) : null;
@@ -81,6 +90,8 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     config: appConfigOf(config),
     access,
     channels: { secret: rt.channelSecret, providers: config.channels.providers, portalSessionTtlMs: config.channels.portalSessionTtlMs },
+    collector: { handoffKey: rt.handoffKey },
+    chatwoot: config.chatwoot,
     logger,
     isReady: () => ready,
   });
@@ -112,6 +123,7 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     await closed;
     clearTimeout(deadline);
     await portalSessions.stop();
+    await idleExpiry.stop();
     await natsWorker?.stop();
     await webhooks.stop();
     await retention.stop();

@@ -15,4 +15,8 @@ export const PUBLIC_ROUTES: readonly string[] = [
   'post /webhooks/twilio/voice-status',
   'post /webhooks/sendgrid/events',
   'post /webhooks/mailgun/events',
+  'post /webhooks/chatwoot',
+  // The web-view collector: the script, and the endpoint a hand-off token authorises (never an API key in a page).
+  'get /collector.js',
+  'post /api/v2/collect',
 ];

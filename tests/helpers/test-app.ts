@@ -5,7 +5,7 @@ import { pino } from 'pino';
 import { buildApp } from '../../src/api/http/app.ts';
 import { openAccess, type AccessOptions, type OpenedAccess } from '../../src/api/access/index.ts';
 import { generateKeyPairSync } from 'node:crypto';
-import type { AppConfig, ChannelDeps } from '../../src/api/http/deps.ts';
+import type { AppConfig, ChannelDeps, ChatwootDeps } from '../../src/api/http/deps.ts';
 import { appConfigOf } from '../../src/cli/serve.ts';
 import { loadConfig } from '../../src/config.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
@@ -51,11 +51,16 @@ export const TEST_PROVIDERS = {
   mailgunSigningKey: 'test-mailgun-signing-key-0123456789',
 };
 
+/** Chatwoot's webhook as every test app has it: tests sign deliveries with this secret as Chatwoot would. */
+export const TEST_CHATWOOT: ChatwootDeps = { webhookSecret: 'test-chatwoot-webhook-secret-0123456789', urlToken: null, dealerCode: 'DET001' };
+
 export interface TestAppOptions {
   /** App options over the test defaults (e.g. webhookAllowPrivate for tests with local receivers). */
   config?: Partial<AppConfig>;
   /** Channel settings over the test defaults (TEST_PROVIDERS' secrets, the store's channel secret, a 30 min portal TTL). */
   channels?: Partial<ChannelDeps>;
+  /** Chatwoot's webhook settings over TEST_CHATWOOT. */
+  chatwoot?: Partial<ChatwootDeps>;
   runner?: boolean;
   /** Access options over the test defaults (the admin secret above, roomy budgets, audit flushed every 20 ms). */
   access?: Partial<AccessOptions>;
@@ -89,6 +94,8 @@ export const startTestApp = async (target: StoreTarget, options: TestAppOptions 
       portalSessionTtlMs: 30 * 60_000,
       ...options.channels,
     },
+    collector: { handoffKey: rt.handoffKey },
+    chatwoot: { ...TEST_CHATWOOT, ...options.chatwoot },
     logger: pino({ level: process.env['TEST_LOG_LEVEL'] ?? 'silent' }),
   });
   const server: Server = await new Promise((resolve) => {

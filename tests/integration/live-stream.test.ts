@@ -29,6 +29,7 @@ const appWithStream = async (app: TestApp, options: Partial<StreamRouteOptions>)
       config: testAppConfig({ validateResponses: true }),
       access: app.access,
       channels: { secret: app.rt.channelSecret, providers: { twilioAuthToken: null, sendgridPublicKey: null, mailgunSigningKey: null }, portalSessionTtlMs: 60_000 },
+      collector: { handoffKey: app.rt.handoffKey },
       logger: pino({ level: 'silent' }),
     },
     routes as typeof ROUTES,

@@ -7,6 +7,7 @@ import { createGroupCommit } from '../../application/journeys/index.ts';
 import { projectionProgress } from '../../projections/runner/checkpoints.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
 import { ROUTES } from '../registry.ts';
+import { COLLECT_PATH } from '../conversations/index.ts';
 import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
 import { createInFlight } from './load-shedding.ts';
@@ -22,7 +23,8 @@ export const buildApp = (deps: AppDeps, routes: readonly AnyRoute[] = ROUTES): e
   app.set('trust proxy', deps.config.trustProxy);
   // An API answers JSON: no page may frame it, sniff it or load anything from it.
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
-  app.use(cors(deps.access.corsOrigins));
+  // The web views' pages (THREADLINE_COLLECT_ORIGINS) may send to the collector and nowhere else.
+  app.use(cors(deps.access.corsOrigins, { [COLLECT_PATH]: deps.config.collectOrigins }));
 
   const requestLog: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();

@@ -35,6 +35,8 @@ export interface AppConfig {
   segment: { guidPaths: readonly string[]; channelPaths: readonly string[] };
   /** Webhook destinations may be plain http and on private addresses (THREADLINE_WEBHOOK_ALLOW_PRIVATE). */
   webhookAllowPrivate: boolean;
+  /** Browser origins of web views that may send to the collector (THREADLINE_COLLECT_ORIGINS): CORS, hand-off URLs. */
+  collectOrigins: readonly string[];
   /** Hold every answer to its declared schema (tests: the document cannot drift from the routes). */
   validateResponses?: boolean;
 }
@@ -90,6 +92,22 @@ export interface ChannelDeps {
   portalSessionTtlMs: number;
 }
 
+/** What the web-view collector needs (docs/conversations.md). */
+export interface CollectorDeps {
+  /** Signs and verifies hand-off tokens (HS256), alike in every process. */
+  handoffKey: Uint8Array;
+}
+
+/** Chatwoot's webhook (docs/conversations.md "Chatwoot"); each null when unset. */
+export interface ChatwootDeps {
+  /** Verifies X-Chatwoot-Signature (Chatwoot 4.11.2 and later sign every delivery with the webhook's secret). */
+  webhookSecret: string | null;
+  /** Lets in unsigned deliveries (older Chatwoot) whose URL carries it as `?token=`. */
+  urlToken: string | null;
+  /** The dealer of conversations without a `dealer_code` custom attribute; unset, the webhook is off. */
+  dealerCode: string | null;
+}
+
 export interface AppDeps {
   store: OpenedStore;
   db: Kysely<ReadModels>;
@@ -102,6 +120,9 @@ export interface AppDeps {
   config: AppConfig;
   access: AccessDeps;
   channels: ChannelDeps;
+  collector: CollectorDeps;
+  /** Absent: Chatwoot's webhook answers 503. */
+  chatwoot?: ChatwootDeps;
   logger: Logger;
   clock?: () => Date;
   /** False until start-up (migrations) is done, and again while shutting down. */

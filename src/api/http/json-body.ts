@@ -41,8 +41,8 @@ export const formBody = (limit: number): RequestHandler[] => [
  * express.text reads (and inflates) the body within the limit; this parses it. A body too deep, malformed, or
  * holding text the store cannot keep is a 400 before any route sees it.
  */
-export const jsonBody = (limit: number): RequestHandler[] => [
-  express.text({ type: JSON_TYPES, limit, defaultCharset: 'utf-8' }),
+export const jsonBody = (limit: number, types: readonly string[] = JSON_TYPES): RequestHandler[] => [
+  express.text({ type: [...types], limit, defaultCharset: 'utf-8' }),
   (req, _res, next) => {
     if (typeof req.body !== 'string') {
       req.body = undefined;

@@ -37,6 +37,9 @@ const problemResponses = (r: AnyRoute) => {
   );
 };
 
+/** The content types a body is documented under, by the route's media type. */
+const BODY_TYPES = { json: ['application/json'], form: ['application/x-www-form-urlencoded'], 'json-or-text': ['application/json', 'text/plain'] } as const;
+
 const operation = (r: AnyRoute) => ({
   summary: r.summary,
   ...(r.description ? { description: r.description } : {}),
@@ -47,7 +50,7 @@ const operation = (r: AnyRoute) => ({
   security: r.scope === 'public' ? [] : [{ apiKey: [r.scope] }, { oauth2: [r.scope] }, { apiKeyBasic: [r.scope] }],
   ...(r.limit ? { 'x-threadline-limit': r.limit } : {}),
   parameters: [...parametersOf(r.params, 'path'), ...parametersOf(r.query, 'query'), ...parametersOf(r.headers, 'header')],
-  ...(r.body ? { requestBody: { required: true, content: { [r.body.mediaType === 'form' ? 'application/x-www-form-urlencoded' : 'application/json']: { schema: jsonSchema(r.body.schema, 'input') } } } } : {}),
+  ...(r.body ? { requestBody: { required: true, content: Object.fromEntries(BODY_TYPES[r.body.mediaType ?? 'json'].map((t) => [t, { schema: jsonSchema(r.body!.schema, 'input') }])) } } : {}),
   responses: {
     ...Object.fromEntries(
       Object.entries(r.responses).map(([status, d]) => [

@@ -15,7 +15,11 @@ import type { AnyRoute, HttpRuntime } from './route.ts';
 /** `/journey/{guid}` → `/journey/:guid` */
 export const expressPath = (path: string) => path.replace(/\{(\w+)\}/g, ':$1');
 
-const MEDIA_TYPES = { json: ['application/json', 'application/*+json'], form: ['application/x-www-form-urlencoded'] } as const;
+const MEDIA_TYPES = {
+  json: ['application/json', 'application/*+json'],
+  form: ['application/x-www-form-urlencoded'],
+  'json-or-text': ['application/json', 'application/*+json', 'text/plain'],
+} as const;
 const isMediaType = (req: express.Request, mediaType: keyof typeof MEDIA_TYPES) => Boolean(req.is([...MEDIA_TYPES[mediaType]]));
 
 /** What the gate learnt about a request, for the handler and the audit record. */
@@ -168,8 +172,10 @@ const handlerOf = (r: AnyRoute, deps: AppDeps, all: readonly AnyRoute[], http: H
 
 /** Mounts the routes on an app or router, each once, in the order given: the gate, the body (if any), the handler. */
 export const mountRoutes = <R extends Pick<Router, AnyRoute['method']>>(router: R, list: readonly AnyRoute[], deps: AppDeps, http: HttpRuntime): R => {
-  const bodies = { json: jsonBody(deps.config.bodyLimitBytes), form: formBody(deps.config.bodyLimitBytes) };
-  for (const r of list) router[r.method](expressPath(r.path), gateOf(r, deps, http), ...(r.body ? bodies[r.body.mediaType ?? 'json'] : []), handlerOf(r, deps, list, http));
+  const bodyOf = (mediaType: keyof typeof MEDIA_TYPES, limit: number) => (mediaType === 'form' ? formBody(limit) : jsonBody(limit, MEDIA_TYPES[mediaType]));
+  const bodies = { json: bodyOf('json', deps.config.bodyLimitBytes), form: bodyOf('form', deps.config.bodyLimitBytes), 'json-or-text': bodyOf('json-or-text', deps.config.bodyLimitBytes) };
+  const parsers = (b: NonNullable<AnyRoute['body']>) => (b.limitBytes === undefined ? bodies[b.mediaType ?? 'json'] : bodyOf(b.mediaType ?? 'json', b.limitBytes));
+  for (const r of list) router[r.method](expressPath(r.path), gateOf(r, deps, http), ...(r.body ? parsers(r.body) : []), handlerOf(r, deps, list, http));
   return router;
 };
 
@@ -189,7 +195,7 @@ export const problemHandler =
     }
     const e = error as { type?: string; status?: number; limit?: number; code?: unknown };
     if (e.type === 'entity.too.large') {
-      sendProblem(res, 'payload_too_large', `The body is larger than ${deps.config.bodyLimitBytes} bytes`, { limit: e.limit });
+      sendProblem(res, 'payload_too_large', `The body is larger than ${e.limit ?? deps.config.bodyLimitBytes} bytes`, { limit: e.limit });
       return;
     }
     if (e.type === 'encoding.unsupported' || e.type === 'charset.unsupported') {

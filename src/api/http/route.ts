@@ -57,8 +57,14 @@ export interface ResponseDeclaration {
 export interface BodyDeclaration<B> {
   /** What the body looks like (OpenAPI), and its validation unless `parse` is given. */
   schema: z.ZodType;
-  /** `json` (default) or `form` (application/x-www-form-urlencoded, read as a flat record of strings). */
-  mediaType?: 'json' | 'form';
+  /**
+   * `json` (default), `form` (application/x-www-form-urlencoded, read as a flat record of strings), or `json-or-text`:
+   * JSON sent as application/json or as text/plain (navigator.sendBeacon cannot send application/json cross-origin,
+   * and a text/plain fetch needs no CORS preflight).
+   */
+  mediaType?: 'json' | 'form' | 'json-or-text';
+  /** A smaller body limit than THREADLINE_BODY_LIMIT for this route, enforced while reading. */
+  limitBytes?: number;
   /** Validation that needs more than the schema (the server's clock, the event catalogue). */
   parse?: (input: unknown, ctx: { now: Date; deps: AppDeps }) => Parsed<B>;
 }

@@ -234,3 +234,10 @@ const issue = async (store: CommandStore, o: Opening): Promise<GuidOutcome> => {
 export const issueGuid = (store: CommandStore, r: GuidRequest): Promise<GuidOutcome> => issue(store, outreachOpening(r));
 
 export const openConversation = (store: CommandStore, r: ConversationRequest): Promise<GuidOutcome> => issue(store, conversationOpening(r));
+
+/**
+ * The GUID an Idempotency-Key opened, whatever request opened it (null: none yet). For an integration whose key
+ * names its conversation for good while details it opened it with may change later (a chat platform's attributes).
+ */
+export const guidOfIdempotencyKey = async (store: CommandStore, key: string): Promise<string | null> =>
+  (await readReservation(store.eventStore, idempotencyKeyStream(key)!)).reserved?.guid ?? null;

@@ -3,6 +3,7 @@ export * from './event-catalogue.ts';
 export * from './guid.ts';
 export * from './guid-reservation.ts';
 export * from './insights.ts';
+export * from './journey-activity.ts';
 export * from './journey-analytics.ts';
 export * from './journey-batch.ts';
 export * from './journey-decider.ts';

@@ -1,5 +1,6 @@
 // The generic journey decider: interprets a JourneyDefinition to enforce lifecycle and idempotency, by event time.
 import { JOURNEY_KINDS } from './journey-kinds.ts';
+import { NO_ACTIVITY, withActivity, type IdleJudge, type JourneyActivity } from './journey-activity.ts';
 import { canTransition, isState, type JourneyDefinition } from './journey-definition.ts';
 import { journeyStart, type JourneyCreatedData, type JourneyEvent, type TimelineEntry } from './journey-events.ts';
 import { currentOf, diffTimeline, explicitFact, foldTimeline, insertFact, trackingFact, type JourneyClock, type LifecycleFact } from './journey-timeline.ts';
@@ -26,6 +27,8 @@ export interface JourneyState {
   seen: Set<string>;
   facts: LifecycleFact[];
   timeline: TimelineEntry[];
+  /** How recently anything happened on the journey (event time): what the idle limits read. */
+  activity: JourneyActivity;
 }
 
 export type JourneyCommand =
@@ -34,7 +37,13 @@ export type JourneyCommand =
   | {
       type: 'RequestTransition';
       data: { guid: string; to: string; at: string; reason: string | null; metadata: Record<string, unknown> | null; fact_id: string };
-    };
+    }
+  /**
+   * The TTL worker's: `judge` looks at the stream's own state and activity and names the event that ends its idle
+   * period (SESSION_EXPIRED, ABANDONED) or none. Judged here, on the stream, because the read model that nominated the
+   * journey may be behind it: activity it has not projected yet keeps the journey from being expired.
+   */
+  | { type: 'ExpireIdle'; data: { guid: string; judge: IdleJudge } };
 
 export type DecideError =
   | Failure<'unknown_guid'>
@@ -54,6 +63,7 @@ export const initialState = (): JourneyState => ({
   seen: new Set(),
   facts: [],
   timeline: [],
+  activity: NO_ACTIVITY,
 });
 
 const clockOf = (s: JourneyState): JourneyClock => ({ definition: s.definition!, startIso: s.startedAt! });
@@ -74,7 +84,7 @@ export const evolve = (s: JourneyState, e: JourneyEvent): JourneyState => {
       s.seen.add(e.data.event_id);
       const fact = s.definition ? trackingFact(s.definition, e.data) : null;
       if (fact) insertFact(s.facts, fact);
-      return s;
+      return s.definition ? { ...s, activity: withActivity(s.activity, s.definition, e.data) } : s;
     }
     case 'JourneyTransitioned': {
       const { guid: _guid, ...entry } = e.data;
@@ -128,6 +138,14 @@ const earliestMoveAt = (s: JourneyState): number => {
   return Math.max(Date.parse(s.stateEnteredAt!), last ? last.at + (last.explicit ? 1 : 0) : Number.NEGATIVE_INFINITY);
 };
 
+/** The judge's event, logged like any other (a repeat of its id, or a stream that moved on, gives nothing). */
+const expireIdle = (judge: IdleJudge, s: JourneyState): JourneyEvent[] => {
+  const clock = clockOf(s);
+  const { state, enteredAt } = currentOf(clock, foldTimeline(clock, s.facts));
+  const event = judge({ guid: s.guid!, kind: s.definition!.kind, state, stateEnteredAt: enteredAt, activity: s.activity });
+  return event ? logEvents([event], s) : [];
+};
+
 export const decide = (command: JourneyCommand, s: JourneyState): Decision => {
   if (command.type === 'CreateJourney') {
     if (s.exists) return { ok: false, error: { code: 'journey_exists', message: `Journey ${command.data.guid} exists` } };
@@ -138,6 +156,7 @@ export const decide = (command: JourneyCommand, s: JourneyState): Decision => {
     return { ok: false, error: { code: 'unknown_guid', message: `No journey with GUID ${guid}` } };
   }
   if (command.type === 'LogEvents') return { ok: true, events: logEvents(command.data.events, s) };
+  if (command.type === 'ExpireIdle') return { ok: true, events: expireIdle(command.data.judge, s) };
 
   const { to, guid } = command.data;
   const d = s.definition;

@@ -7,6 +7,8 @@ export const ERRORS = {
   bad_request: { status: 400, title: 'The request cannot be read' },
   invalid_state: { status: 400, title: 'Not a state of this journey kind' },
   unauthorized: { status: 401, title: 'Missing, malformed, unknown, expired or revoked credentials' },
+  handoff_token_expired: { status: 401, title: 'The hand-off token has expired: the chat must hand off again' },
+  handoff_token_invalid: { status: 401, title: 'The hand-off token is malformed, tampered with, signed with another key, or not for collecting' },
   forbidden: { status: 403, title: 'The credentials do not allow this' },
   invalid_signature: { status: 403, title: "The provider's signature is missing or does not match" },
   unknown_guid: { status: 404, title: 'No journey has this GUID' },
