@@ -5,18 +5,12 @@ import type { LoggedEvent } from '../../src/eventstore/index.ts';
 import { portalSessionsProjection } from '../../src/projections/channels/index.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { portalSessionsSpecs } from '../conformance/projection-specs/portal-sessions.specs.ts';
+import { asLogged } from '../conformance/projection-specs/given-events.ts';
 import { query } from '../helpers/sql.ts';
 import { storeTargets, type StoreTarget } from '../helpers/test-stores.ts';
 
 const given = portalSessionsSpecs.flatMap((s) => s.given);
-const logged: LoggedEvent[] = given.map((e, i) => ({
-  position: { token: String(i + 1), globalPosition: BigInt(i + 1) },
-  streamId: e.stream,
-  streamPosition: BigInt(i),
-  type: e.type,
-  data: e.data,
-  recordedAt: new Date('2026-11-30T09:30:00Z'),
-}));
+const logged = asLogged(given);
 
 describe.each(storeTargets())('portal sessions projection batches on $name', (target: StoreTarget) => {
   let rt: Runtime;

@@ -6,18 +6,12 @@ import type { LoggedEvent } from '../../src/eventstore/index.ts';
 import { webviewFunnelsProjection } from '../../src/projections/conversations/index.ts';
 import { openRuntime, type Runtime } from '../../src/runtime.ts';
 import { webviewFunnelsSpecs } from '../conformance/projection-specs/webview-funnels.specs.ts';
+import { asLogged } from '../conformance/projection-specs/given-events.ts';
 import { query } from '../helpers/sql.ts';
 import { storeTargets, type StoreTarget } from '../helpers/test-stores.ts';
 
 const given = webviewFunnelsSpecs.flatMap((s) => s.given);
-const logged: LoggedEvent[] = given.map((e, i) => ({
-  position: { token: String(i + 1), globalPosition: BigInt(i + 1) },
-  streamId: e.stream,
-  streamPosition: BigInt(i),
-  type: e.type,
-  data: e.data,
-  recordedAt: new Date('2026-11-30T09:30:00Z'),
-}));
+const logged = asLogged(given);
 
 describe.each(storeTargets())('web-view funnels projection batches on $name', (target: StoreTarget) => {
   let rt: Runtime;

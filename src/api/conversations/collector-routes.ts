@@ -17,7 +17,10 @@ import { collectorScript } from './collector-script.ts';
 import { collectAnswer, handoffAnswer, handoffParams } from './collector-schemas.ts';
 import { signHandoffToken, verifyHandoffToken } from './handoff-token.ts';
 
-export const COLLECT_PATH = '/api/v2/collect';
+const COLLECT_PATH = '/api/v2/collect';
+
+/** The web views' pages: they may send to the collector (CORS) and receive hand-off URLs. */
+const collectOrigins = (config: AppDeps['config']) => config.collectOrigins;
 
 const unknownGuid = (guid: string) => new ProblemError('unknown_guid', `No journey with GUID ${guid}`);
 
@@ -54,7 +57,7 @@ export const handoffRoute = route({
     const { token, claims } = await signHandoffToken(deps.collector.handoffKey, grant, now(), body.ttl_seconds ?? HANDOFF_TTL_SECONDS.default);
     let url: string | null = null;
     if (body.url) {
-      const opened = handoffUrl(body.url, token, deps.config.collectOrigins);
+      const opened = handoffUrl(body.url, token, collectOrigins(deps.config));
       if (!opened.ok) throw invalid(opened.violations);
       url = opened.value;
     }
@@ -75,10 +78,11 @@ export const collectRoute = route({
   responses: { 200: { description: 'Every event stored, or stored already', schema: collectAnswer } },
   problems: ['handoff_token_expired', 'handoff_token_invalid', 'forbidden', 'unknown_guid', 'overloaded'],
   scope: 'public',
+  origins: collectOrigins,
   handle: async ({ body, req, res, deps, now, http }) => {
     // A page of another site holding a leaked token is refused too, not only denied the answer.
     const origin = req.get('origin');
-    if (origin !== undefined && !deps.config.collectOrigins.includes(origin) && !deps.access.corsOrigins.includes(origin)) {
+    if (origin !== undefined && !collectOrigins(deps.config).includes(origin) && !deps.access.corsOrigins.includes(origin)) {
       throw new ProblemError('forbidden', `Pages of ${origin} may not send to the collector (THREADLINE_COLLECT_ORIGINS)`);
     }
     admitEventsOrShed(http, res, body.events.length);

@@ -6,4 +6,3 @@ import { frictionRoutes } from './friction-routes.ts';
 import { reportRoutes } from './report-routes.ts';
 
 export const conversationRoutes: readonly AnyRoute[] = [...chatwootRoutes, ...collectorRoutes, ...reportRoutes, ...frictionRoutes];
-export { COLLECT_PATH } from './collector-routes.ts';

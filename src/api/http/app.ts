@@ -7,12 +7,11 @@ import { createGroupCommit } from '../../application/journeys/index.ts';
 import { projectionProgress } from '../../projections/runner/checkpoints.ts';
 import { narrow } from '../../projections/runner/read-model-db.ts';
 import { ROUTES } from '../registry.ts';
-import { COLLECT_PATH } from '../conversations/index.ts';
 import { cors } from './cors.ts';
 import type { AppDeps } from './deps.ts';
 import { createInFlight } from './load-shedding.ts';
 import { createMetrics } from './metrics.ts';
-import { mountRoutes, problemHandler } from './pipeline.ts';
+import { expressPath, mountRoutes, problemHandler } from './pipeline.ts';
 import { invalid, sendProblem } from './problems.ts';
 import type { AnyRoute } from './route.ts';
 
@@ -23,8 +22,8 @@ export const buildApp = (deps: AppDeps, routes: readonly AnyRoute[] = ROUTES): e
   app.set('trust proxy', deps.config.trustProxy);
   // An API answers JSON: no page may frame it, sniff it or load anything from it.
   app.use(helmet({ contentSecurityPolicy: { directives: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] } } }));
-  // The web views' pages (THREADLINE_COLLECT_ORIGINS) may send to the collector and nowhere else.
-  app.use(cors(deps.access.corsOrigins, { [COLLECT_PATH]: deps.config.collectOrigins }));
+  // Origins a route lets in beside THREADLINE_CORS_ORIGINS (the web views' pages: the collector), for that route only.
+  app.use(cors(deps.access.corsOrigins, Object.fromEntries(routes.flatMap((r) => (r.origins ? [[expressPath(r.path), r.origins(deps.config)]] : [])))));
 
   const requestLog: RequestHandler = (req, res, next) => {
     const start = process.hrtime.bigint();

@@ -6,7 +6,7 @@ import { toViolations, type Parsed } from '../../domain/shared/violation.ts';
 import type { Principal, Scope } from '../../domain/access/index.ts';
 import type { ErrorCode } from '../../domain/shared/errors.ts';
 import type { GroupCommit } from '../../application/journeys/index.ts';
-import type { AppDeps } from './deps.ts';
+import type { AppConfig, AppDeps } from './deps.ts';
 import type { InFlight } from './load-shedding.ts';
 import type { Metrics } from './metrics.ts';
 
@@ -96,6 +96,11 @@ export interface Route<P = unknown, Q = unknown, B = unknown> {
    * back its in-flight slot and is audited, rather than holding the slot (THREADLINE_MAX_IN_FLIGHT) for hours.
    */
   longLived?: boolean;
+  /**
+   * Browser origins that may call this route besides THREADLINE_CORS_ORIGINS (CORS, preflight included): the web
+   * views' pages may send to the collector and reach nothing else. Only for paths without parameters.
+   */
+  origins?: (config: AppConfig) => readonly string[];
   handle(ctx: RouteContext<P, Q, B>): Promise<RouteAnswer>;
 }
 

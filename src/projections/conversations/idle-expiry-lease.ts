@@ -2,7 +2,9 @@
 // held across the look, which on PGlite's single connection would stall ingest. One look at a time saves the other
 // processes the same reads; exactly-once does not depend on it (the stream and the event id see to that).
 import { sql, type Kysely } from 'kysely';
+import { claimRowLease, releaseRowLease } from '../runner/row-lease.ts';
 
+const TABLE = 'threadline_worker_lease';
 const LEASE = 'idle-expiry';
 
 /** Creates the lease table once, serialised, so that two processes starting together do not race on CREATE. */
@@ -18,19 +20,9 @@ export const prepareIdleExpiryLease = (db: Kysely<unknown>): Promise<void> =>
     await sql`INSERT INTO threadline_worker_lease (name) VALUES (${LEASE}) ON CONFLICT (name) DO NOTHING`.execute(trx);
   });
 
-/**
- * Takes or renews the lease for `leaseMs` (database time); false while another holder's runs. `force`: take it
- * anyway (a single-process store, where a lease left behind can only be this process's crashed predecessor's).
- */
-export const claimIdleExpiryLease = async (db: Kysely<unknown>, holder: string, leaseMs: number, force: boolean): Promise<boolean> => {
-  const r = await sql`
-    UPDATE threadline_worker_lease
-       SET holder = ${holder}, lease_until = now() + make_interval(secs => ${leaseMs / 1000}::double precision)
-     WHERE name = ${LEASE} AND (${force}::boolean OR holder IS NULL OR holder = ${holder} OR lease_until < now())`.execute(db);
-  return (r.numAffectedRows ?? 0n) > 0n;
-};
+/** Takes or renews the lease for `leaseMs`; false while another holder's runs (src/projections/runner/row-lease.ts). */
+export const claimIdleExpiryLease = async (db: Kysely<unknown>, holder: string, leaseMs: number, force: boolean): Promise<boolean> =>
+  (await claimRowLease(db, TABLE, LEASE, holder, leaseMs, force, 'name')) !== null;
 
 /** Gives the lease up after a look, so whichever process looks next may take it at once. */
-export const releaseIdleExpiryLease = async (db: Kysely<unknown>, holder: string): Promise<void> => {
-  await sql`UPDATE threadline_worker_lease SET holder = NULL, lease_until = NULL WHERE name = ${LEASE} AND holder = ${holder}`.execute(db);
-};
+export const releaseIdleExpiryLease = (db: Kysely<unknown>, holder: string): Promise<void> => releaseRowLease(db, TABLE, LEASE, holder);

@@ -1,24 +1,18 @@
 // The web-view funnels read model: a compact copy of the events each conversation's funnel is folded from, its
 // runs (one opening of one web view each) and each run's steps, with the facets the friction report filters by.
 import { sql, type ColumnType, type Kysely } from 'kysely';
+import type { FunnelEvent } from '../../domain/conversations/index.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type NullableTimestamp = ColumnType<Date | null, Date | string | null, Date | string | null>;
 
-/** One funnel event (src/domain/conversations/webview-funnel-events.ts) per row. */
-export interface WebviewFunnelEventsTable {
+/** One funnel event (src/domain/conversations/webview-funnel-events.ts) per row, keyed by its journey. */
+export type WebviewFunnelEventsTable = Omit<FunnelEvent, 'id' | 'type' | 'at'> & {
   guid: string;
   event_id: string;
   event_type: string;
   at: Timestamp;
-  webview_id: string | null;
-  step: string | null;
-  step_index: number | null;
-  reason: string | null;
-  team: string | null;
-  department: string | null;
-  query_nature: string | null;
-}
+};
 
 /** The facets a run and its steps are filtered by: the GUID's dealer, the run's team, the conversation's categories. */
 interface Facets {

@@ -2,6 +2,9 @@
 // transaction held across the broker round trip, which on PGlite's single connection would stall ingest).
 import { sql, type ColumnType, type Kysely } from 'kysely';
 import type { EnvelopeCursor } from './live-envelope-queries.ts';
+import { claimRowLease, releaseRowLease, renewedLease } from '../runner/row-lease.ts';
+
+const TABLE = 'threadline_live_publisher_cursor';
 
 export interface PublisherCursorTable {
   /** The publisher's name (`nats:<stream>`): a new destination starts from the beginning of the outbox. */
@@ -40,12 +43,8 @@ const cursorOf = (row: { position: unknown; idx: number }): EnvelopeCursor => ({
  */
 export const claimPublisherCursor = async (db: Kysely<unknown>, name: string, holder: string, leaseMs: number, force: boolean): Promise<EnvelopeCursor | null> => {
   await sql`INSERT INTO threadline_live_publisher_cursor (name, position, idx) VALUES (${name}, -1, 0) ON CONFLICT (name) DO NOTHING`.execute(db);
-  const { rows } = await sql<{ position: string; idx: number }>`
-    UPDATE threadline_live_publisher_cursor
-       SET holder = ${holder}, lease_until = now() + make_interval(secs => ${leaseMs / 1000}::double precision)
-     WHERE name = ${name} AND (${force}::boolean OR holder IS NULL OR holder = ${holder} OR lease_until < now())
-    RETURNING position, idx`.execute(db);
-  return rows[0] ? cursorOf(rows[0]) : null;
+  const row = await claimRowLease<{ position: string; idx: number }>(db, TABLE, name, holder, leaseMs, force, 'position, idx');
+  return row ? cursorOf(row) : null;
 };
 
 /**
@@ -57,15 +56,13 @@ export const advancePublisherCursor = (db: Kysely<unknown>, name: string, holder
     await sql`SELECT set_config('synchronous_commit', 'off', true)`.execute(trx);
     const r = await sql`
       UPDATE threadline_live_publisher_cursor
-         SET position = ${to.position.toString()}::bigint, idx = ${to.idx}, lease_until = now() + make_interval(secs => ${leaseMs / 1000}::double precision), updated_at = now()
+         SET position = ${to.position.toString()}::bigint, idx = ${to.idx}, lease_until = ${renewedLease(leaseMs)}, updated_at = now()
        WHERE name = ${name} AND holder = ${holder}`.execute(trx);
     return (r.numAffectedRows ?? 0n) > 0n;
   });
 
 /** Gives the lease up at a clean stop, so the next process starts at once. */
-export const releasePublisherCursor = async (db: Kysely<unknown>, name: string, holder: string): Promise<void> => {
-  await sql`UPDATE threadline_live_publisher_cursor SET holder = NULL, lease_until = NULL WHERE name = ${name} AND holder = ${holder}`.execute(db);
-};
+export const releasePublisherCursor = (db: Kysely<unknown>, name: string, holder: string): Promise<void> => releaseRowLease(db, TABLE, name, holder);
 
 /** Where the publisher has reached (null: it never ran). */
 export const publisherCursor = async (db: Kysely<unknown>, name: string): Promise<EnvelopeCursor | null> => {

@@ -1,6 +1,7 @@
 // Builders for the events a spec is given: the journey events exactly as the journey stream stores them.
 import type { JourneyCreatedData, JourneyTimelineRevisedData, TimelineEntry } from '../../../src/domain/journeys/index.ts';
 import type { Channel } from '../../../src/domain/shared/channels.ts';
+import type { LoggedEvent } from '../../../src/eventstore/index.ts';
 
 export interface GivenEvent {
   stream: string;
@@ -66,3 +67,14 @@ export const move = (from: string, to: string, at: string, cause: string | null,
 export const moved = (guid: string, entry: TimelineEntry): GivenEvent => ({ stream: stream(guid), type: 'JourneyTransitioned', data: { guid, ...entry } });
 
 export const revised = (guid: string, data: Omit<JourneyTimelineRevisedData, 'guid'>): GivenEvent => ({ stream: stream(guid), type: 'JourneyTimelineRevised', data: { guid, ...data } });
+
+/** Given events as the log would hand them to a projection: positions 1, 2, … in the order given. */
+export const asLogged = (given: readonly GivenEvent[]): LoggedEvent[] =>
+  given.map((e, i) => ({
+    position: { token: String(i + 1), globalPosition: BigInt(i + 1) },
+    streamId: e.stream,
+    streamPosition: BigInt(i),
+    type: e.type,
+    data: e.data,
+    recordedAt: new Date('2026-11-30T09:30:00Z'),
+  }));
