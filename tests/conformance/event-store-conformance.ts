@@ -107,6 +107,41 @@ export const runEventStoreConformance = (name: string, store: () => OpenedStore,
       expect((await store().eventStore.readStream('pair-b')).currentStreamVersion).toBe(3n);
     });
 
+    test('writes set-wise the rows Emmett\'s own append writes, in stream order, over new and existing streams', async () => {
+      const append = store().appendAtomically!;
+      await store().eventStore.appendToStream('twin-emmett', [{ type: 'A', data: { n: 0 } }]);
+      await store().eventStore.appendToStream('twin-old', [{ type: 'A', data: { n: 0 } }, { type: 'A', data: { n: 1 } }]);
+      expect(
+        await append([
+          { streamName: 'twin-old', events: [{ type: 'B', data: { n: 2 } }, { type: 'C', data: { n: 3 } }], expectedStreamVersion: 2n },
+          { streamName: 'twin-new', events: [{ type: 'A', data: { n: 0 } }, { type: 'B', data: { n: 1 } }, { type: 'C', data: { n: 2 } }], expectedStreamVersion: MUST_NOT_EXIST },
+        ]),
+      ).toBe(true);
+      await store().eventStore.appendToStream('twin-emmett', [{ type: 'B', data: { n: 1 } }], { expectedStreamVersion: 1n });
+      const rows = (
+        await sql<{ stream_id: string; stream_position: string; partition: string; metadata_as_emmett: boolean; message_schema_version: string; message_kind: string; is_archived: boolean }>`
+          SELECT stream_id, stream_position::text, partition, message_metadata = '{}'::jsonb AS metadata_as_emmett,
+                 message_schema_version, message_kind, is_archived
+            FROM emt_messages WHERE stream_id LIKE 'twin-%' ORDER BY global_position`.execute(store().readModels)
+      ).rows;
+      const shape = (r: (typeof rows)[number]) => ({ partition: r.partition, meta: r.metadata_as_emmett, version: r.message_schema_version, kind: r.message_kind, archived: r.is_archived });
+      // Every column as Emmett writes it, and each stream's positions in log order.
+      for (const r of rows) expect(shape(r)).toEqual(shape(rows[0]!));
+      for (const s of ['twin-old', 'twin-new', 'twin-emmett']) {
+        expect(rows.filter((r) => r.stream_id === s).map((r) => Number(r.stream_position))).toEqual(s === 'twin-new' ? [1, 2, 3] : s === 'twin-old' ? [1, 2, 3, 4] : [1, 2]);
+      }
+      expect((await store().eventStore.readStream('twin-new')).currentStreamVersion).toBe(3n);
+      expect((await store().eventStore.readStream('twin-old')).events.map((e) => e.data)).toEqual([{ n: 0 }, { n: 1 }, { n: 2 }, { n: 3 }]);
+      // A stale stream among fresh ones stores nothing of any of them.
+      expect(
+        await append([
+          { streamName: 'twin-new', events: [{ type: 'D', data: {} }], expectedStreamVersion: 3n },
+          { streamName: 'twin-old', events: [{ type: 'D', data: {} }], expectedStreamVersion: 3n },
+        ]),
+      ).toBe(false);
+      expect((await store().eventStore.readStream('twin-new')).currentStreamVersion).toBe(3n);
+    });
+
     test('lets exactly one of many concurrent atomic creators win', async () => {
       const results = await Promise.all(
         Array.from({ length: 8 }, (_, i) =>

@@ -6,31 +6,47 @@ import type { AppendAtomically, StreamAppend } from '../ports.ts';
 
 const STALE = 'TL409';
 const UNIQUE_VIOLATION = '23505';
+// Two processes updating the same streams in different orders: one loses, and deciding again settles it.
+const DEADLOCK = '40P01';
 
 /**
- * Calls Emmett's own append function once per stream, so versions, positions and transaction ids are exactly
- * what its appendToStream writes ('emt:default' is the partition its reads use). A stream that is not at its
- * expected version raises, which aborts the statement and with it every append before it.
+ * Writes exactly the rows Emmett's own emt_append_to_stream writes (versions, positions, metadata, transaction id;
+ * 'emt:default' is the partition its reads use), but set-wise: one UPDATE of the streams that exist, one INSERT of
+ * the new ones and one INSERT of every message, instead of two statements per stream. A flush of 1,000 events over
+ * 1,000 journeys was 2,000 statements in PL/pgSQL; now it is three. A stream that is not at its expected version
+ * raises, which aborts the statement and with it everything before it; a new stream that exists already fails the
+ * streams table's unique key.
  */
 export const atomicAppendFunctionSql = `
 CREATE OR REPLACE FUNCTION threadline_append_atomically(v_appends jsonb) RETURNS void LANGUAGE plpgsql AS $fn$
 DECLARE
-  a jsonb;
-  ok boolean;
+  v_transaction_id xid8 := pg_current_xact_id();
+  v_existing int;
+  v_moved int;
 BEGIN
-  FOR a IN SELECT x FROM jsonb_array_elements(v_appends) WITH ORDINALITY AS t(x, n) ORDER BY n LOOP
-    SELECT success INTO ok FROM emt_append_to_stream(
-      ARRAY(SELECT e->>'id' FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, n) ORDER BY n),
-      ARRAY(SELECT e->'data' FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, n) ORDER BY n),
-      ARRAY(SELECT jsonb_build_object('messageId', e->>'id') FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, n) ORDER BY n),
-      ARRAY(SELECT '1'::text FROM jsonb_array_elements(a->'events')),
-      ARRAY(SELECT e->>'type' FROM jsonb_array_elements(a->'events') WITH ORDINALITY AS t(e, n) ORDER BY n),
-      ARRAY(SELECT 'E'::text FROM jsonb_array_elements(a->'events')),
-      a->>'stream', a->>'stream_type', (a->>'expected')::bigint, 'emt:default');
-    IF NOT ok THEN
-      RAISE EXCEPTION 'stream % is not at version %', a->>'stream', a->>'expected' USING ERRCODE = '${STALE}';
+  SELECT count(*) INTO v_existing FROM jsonb_array_elements(v_appends) AS a(x) WHERE (a.x->>'expected')::bigint > 0;
+  IF v_existing > 0 THEN
+    UPDATE emt_streams AS s
+       SET stream_position = a.expected + a.n
+      FROM (SELECT x->>'stream' AS stream_id, (x->>'expected')::bigint AS expected, jsonb_array_length(x->'events') AS n
+              FROM jsonb_array_elements(v_appends) AS t(x)) AS a
+     WHERE a.expected > 0 AND s.stream_id = a.stream_id AND s.stream_position = a.expected
+       AND s.partition = 'emt:default' AND s.is_archived = FALSE;
+    GET DIAGNOSTICS v_moved = ROW_COUNT;
+    IF v_moved <> v_existing THEN
+      RAISE EXCEPTION '% of % streams are not at their expected version', v_existing - v_moved, v_existing USING ERRCODE = '${STALE}';
     END IF;
-  END LOOP;
+  END IF;
+  INSERT INTO emt_streams (stream_id, stream_position, partition, stream_type, stream_metadata, is_archived)
+  SELECT x->>'stream', jsonb_array_length(x->'events'), 'emt:default', x->>'stream_type', '{}', FALSE
+    FROM jsonb_array_elements(v_appends) AS t(x)
+   WHERE (x->>'expected')::bigint = 0;
+  -- In the order given, so global positions follow each stream's positions (a stream's events are consecutive).
+  INSERT INTO emt_messages (stream_id, stream_position, partition, message_data, message_metadata, message_schema_version, message_type, message_kind, message_id, transaction_id)
+  SELECT a.x->>'stream', (a.x->>'expected')::bigint + e.k, 'emt:default', e.ev->'data', '{}', '1', e.ev->>'type', 'E', e.ev->>'id', v_transaction_id
+    FROM jsonb_array_elements(v_appends) WITH ORDINALITY AS a(x, n)
+   CROSS JOIN LATERAL jsonb_array_elements(a.x->'events') WITH ORDINALITY AS e(ev, k)
+   ORDER BY a.n, e.k;
 END;
 $fn$`;
 
@@ -59,7 +75,7 @@ export const createPostgresAtomicAppend = (pool: pg.Pool): AppendAtomically => a
   } catch (error) {
     const code = (error as { code?: string }).code;
     // A stream created at version 0 that exists already fails the streams table's unique key.
-    if (code === STALE || code === UNIQUE_VIOLATION) return false;
+    if (code === STALE || code === UNIQUE_VIOLATION || code === DEADLOCK) return false;
     throw error;
   } finally {
     // Released without the error (pool.query would pass it, closing the connection): a conflict leaves the
