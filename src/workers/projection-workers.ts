@@ -1,5 +1,6 @@
 // Every registered projection's worker, as one: started and stopped together, woken by this process's appends.
 import type { GlobalLog } from '../eventstore/index.ts';
+import { createLogPageCache } from '../projections/runner/log-page-cache.ts';
 import type { ProjectionDefinition } from '../projections/runner/projection.ts';
 import { createProjectionWorker, type ProjectionStatus, type ProjectionWorker, type ProjectionWorkerDeps, type ProjectionWorkerOptions } from './projection-worker.ts';
 
@@ -22,7 +23,9 @@ export const createProjectionWorkers = (
   deps: ProjectionWorkerDeps & { log: GlobalLog },
   options: ProjectionWorkerOptions = {},
 ): ProjectionWorkers => {
-  const workers = projections.map((p) => createProjectionWorker(p, deps, options));
+  // One read of each stretch of the log for all of them (src/projections/runner/log-page-cache.ts).
+  const shared = { ...deps, log: createLogPageCache(deps.log) };
+  const workers = projections.map((p) => createProjectionWorker(p, shared, options));
   let unsubscribe: (() => void) | null = null;
   const nudge = () => workers.forEach((w) => w.nudge());
   return {
