@@ -11,9 +11,12 @@ export interface Checkpoint {
 export const readCheckpoint = async (db: Kysely<RunnerTables>, log: GlobalLog, name: string, forUpdate = false): Promise<Checkpoint | null> => {
   let q = db.selectFrom('projection_checkpoints').selectAll().where('name', '=', name);
   if (forUpdate) q = q.forUpdate();
-  const row = await q.executeTakeFirst();
-  return row ? { position: log.decode(row.position, BigInt(row.global_position)), eventsProcessed: BigInt(row.events_processed) } : null;
+  return checkpointOf(log, await q.executeTakeFirst());
 };
+
+/** A checkpoint row as the runner keeps it (null: the projection has not started). */
+export const checkpointOf = (log: GlobalLog, row: { position: string; global_position: unknown; events_processed: unknown } | undefined | null): Checkpoint | null =>
+  row ? { position: log.decode(row.position, BigInt(row.global_position as string)), eventsProcessed: BigInt(row.events_processed as string) } : null;
 
 export const writeCheckpoint = async (db: Kysely<RunnerTables>, name: string, cp: Checkpoint): Promise<void> => {
   const values = {

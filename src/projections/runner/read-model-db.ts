@@ -21,7 +21,7 @@ export const analyticRead = <DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Pro
   });
 
 /**
- * One transaction on one connection for a projection batch: the global log is read through it (one snapshot with
+ * The settings of a transaction on one connection for a projection batch: the global log is read through it (one snapshot with
  * the read models; an embedded store with a single connection cannot deadlock against itself).
  *
  * The log is read in index order (LIMIT n after the checkpoint). When the planner's row estimate is off (the log
@@ -31,9 +31,12 @@ export const analyticRead = <DB, T>(db: Kysely<DB>, fn: (trx: Kysely<DB>) => Pro
  * plan that sorts, which would pass JIT's threshold: compiling one small query took 125 ms; JIT never pays off for
  * index lookups.
  */
+export const PROJECTION_SETTINGS = sql`set_config('enable_bitmapscan', 'off', true), set_config('enable_seqscan', 'off', true), set_config('enable_sort', 'off', true), set_config('jit', 'off', true)`;
+
+/** A transaction with PROJECTION_SETTINGS (a live batch sets them in its first statement instead: projection-batch.ts). */
 export const projectionTransaction = <T>(db: Kysely<unknown>, fn: (trx: Kysely<unknown>) => Promise<T>): Promise<T> =>
   db.transaction().execute(async (trx) => {
-    await sql`SET LOCAL enable_bitmapscan = off; SET LOCAL enable_seqscan = off; SET LOCAL enable_sort = off; SET LOCAL jit = off`.execute(trx);
+    await sql`SELECT ${PROJECTION_SETTINGS}`.execute(trx);
     return fn(trx);
   });
 
