@@ -1,9 +1,13 @@
 // Ingest throughput side by side in one run, rounds interleaved: Threadline's batch endpoint, Segment endpoint and
 // single-event endpoint against the same rows inserted raw from Node `pg` (multi-row INSERT, and one INSERT per
-// event) and a plain Node HTTP server that parses the same JSON bodies. Closed loops; events per second.
+// event) and a plain Node HTTP server that parses the same JSON bodies. Closed loops; events per second. After each
+// Threadline run it waits until every projection has caught up (one run's backlog would otherwise spend the next
+// run's CPU) and reports that time and the rate over load and catch-up; and for every run the CPU per event of the
+// server process and of everything else but this load generator (the database, from /proc).
 //
 //   node --import tsx bench/ingest-bench.ts [--rounds 2] [--duration 10] [--batch 100,1000] [--concurrency 8]
 //        [--single-concurrency 64] [--embedded]   (also Threadline's batch endpoint on the embedded store)
+import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -27,10 +31,37 @@ const FLOOR_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'floor-server
 const durationMs = Number(args.duration) * 1000;
 const batches = args.batch!.split(',').filter((b) => b.trim() !== '').map(Number);
 
-/** `workers` loops for the duration; each call returns how many events it stored. Events per second. */
-const closed = async (workers: number, fn: () => Promise<number>) => {
+// CPU accounting (Linux /proc, clock ticks of 10 ms): the whole machine, and the Threadline server process. What
+// the machine spent beyond the server and this load generator is the database (and the machine's own noise).
+const TICK_S = 0.01;
+const machineBusy = () => {
+  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
+  return (user! + nice! + system! + irq! + softirq! + steal!) * TICK_S;
+};
+const processCpu = (pid: number | undefined) => {
+  if (pid === undefined) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) * TICK_S;
+};
+const selfCpu = () => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+};
+let serverPid: number | undefined;
+/** CPU microseconds per event of the last closed loop: the server's, and everything else's but the generator's. */
+let lastCpu = { server: 0, rest: 0 };
+
+/**
+ * `workers` loops for the duration; each call returns how many events it stored. Events per second while loading,
+ * and, given `drain` (waits until the projections have caught up), how long that took afterwards and the rate over
+ * both: what the server sustains with its read models kept up. CPU is counted until the drain ends.
+ */
+const closed = async (workers: number, fn: () => Promise<number>, drain?: () => Promise<void>) => {
   let events = 0;
   let errors = 0;
+  const cpu0 = { machine: machineBusy(), server: processCpu(serverPid), self: selfCpu() };
   const start = performance.now();
   const end = start + durationMs;
   await Promise.all(
@@ -42,7 +73,13 @@ const closed = async (workers: number, fn: () => Promise<number>) => {
       }
     }),
   );
-  return { perSecond: events / ((performance.now() - start) / 1000), errors };
+  const loadedS = (performance.now() - start) / 1000;
+  await drain?.();
+  const drainS = (performance.now() - start) / 1000 - loadedS;
+  const server = processCpu(serverPid) - cpu0.server;
+  const rest = machineBusy() - cpu0.machine - server - (selfCpu() - cpu0.self);
+  lastCpu = { server: (server / Math.max(1, events)) * 1e6, rest: (rest / Math.max(1, events)) * 1e6 };
+  return { perSecond: events / loadedS, errors, drainS, sustained: events / (loadedS + drainS) };
 };
 
 let seq = 0;
@@ -67,6 +104,13 @@ const lagOf = async (admin: HttpClient) => {
   const h = JSON.parse((await admin.request('GET', '/healthz')).body) as { projections: Record<string, { lag_seconds: number | null }> };
   return Math.max(...Object.values(h.projections).map((p) => p.lag_seconds ?? Number.NaN));
 };
+/** Until every projection has caught up (so that one run's backlog does not spend the next run's CPU). */
+const caughtUp = (admin: HttpClient) => async () => {
+  for (const deadline = performance.now() + 600_000; performance.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
+    if ((await lagOf(admin)) === 0) return;
+  }
+  throw new Error('the projections did not catch up within 10 minutes');
+};
 
 const main = async () => {
   const url = await createBenchDatabase(`bench_ingest_${Date.now()}`, false);
@@ -78,10 +122,23 @@ const main = async () => {
   const plain = createClient(plainServer.baseUrl);
   const rows: Record<string, number[]> = {};
   const note = (name: string, v: number) => (rows[name] ??= []).push(v);
+  /** The last loop's rate and its CPU per event (the process given is "the server"). */
+  const noteRun = (name: string, r: { perSecond: number; drainS: number; sustained: number }) => {
+    note(name, r.perSecond);
+    if (r.drainS > 0.05) {
+      note(`  projections caught up, s after the load: ${name}`, r.drainS);
+      note(`  events/s over load and catch-up: ${name}`, r.sustained);
+    }
+    note(`  CPU µs per event, server: ${name}`, lastCpu.server);
+    note(`  CPU µs per event, database and the rest: ${name}`, lastCpu.rest);
+  };
+  const tlPid = tl.server.child.pid;
+  const plainPid = plainServer.child.pid;
   const c = Number(args.concurrency);
 
   for (let round = 1; round <= Number(args.rounds); round++) {
     for (const b of batches) {
+      serverPid = undefined;
       const rawBatch = await closed(c, async () => {
         const events = trackingEvents(tl.guids, b);
         await raw.query('INSERT INTO raw_events (stream_id, message_id, message_type, message_data) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::jsonb[])', [
@@ -92,47 +149,53 @@ const main = async () => {
         ]);
         return b;
       });
-      note(`raw multi-row insert, batches of ${b}`, rawBatch.perSecond);
+      noteRun(`raw multi-row insert, batches of ${b}`, rawBatch);
+      serverPid = plainPid;
       const http = await closed(c, async () => (JSON.parse((await plain.request('POST', '/events', { events: trackingEvents(tl.guids, b) })).body) as { accepted: number }).accepted);
-      note(`plain HTTP + JSON, batches of ${b}`, http.perSecond);
+      noteRun(`plain HTTP + JSON, batches of ${b}`, http);
+      serverPid = tlPid;
       const events = await closed(c, async () => {
         const r = await tl.writer.request('POST', '/api/v2/tracking/events', { events: trackingEvents(tl.guids, b) });
         if (r.status !== 200) throw new Error(String(r.status));
         return (JSON.parse(r.body) as { accepted: number }).accepted;
       });
-      note(`Threadline POST /events, batches of ${b}`, events.perSecond);
+      noteRun(`Threadline POST /events, batches of ${b}`, events);
       note(`Threadline projection lag after /events ${b} (s)`, await lagOf(tl.admin));
       const seg = await closed(c, async () => {
         const r = await tl.segment.request('POST', '/v1/batch', { batch: segmentMessages(tl.guids, Math.min(b, 1000)) });
         if (r.status !== 200) throw new Error(String(r.status));
         return (JSON.parse(r.body) as { accepted: number }).accepted;
-      });
-      note(`Threadline POST /v1/batch (Segment), batches of ${Math.min(b, 1000)}`, seg.perSecond);
+      }, caughtUp(tl.admin));
+      noteRun(`Threadline POST /v1/batch (Segment), batches of ${Math.min(b, 1000)}`, seg);
       if (embedded) {
+        serverPid = embedded.server.child.pid;
         const emb = await closed(c, async () => {
           const r = await embedded.writer.request('POST', '/api/v2/tracking/events', { events: trackingEvents(embedded.guids, b) });
           if (r.status !== 200) throw new Error(String(r.status));
           return (JSON.parse(r.body) as { accepted: number }).accepted;
-        });
-        note(`Threadline embedded POST /events, batches of ${b}`, emb.perSecond);
+        }, caughtUp(embedded.admin));
+        noteRun(`Threadline embedded POST /events, batches of ${b}`, emb);
       }
       log(`round ${round}, batches of ${b}: raw ${rawBatch.perSecond.toFixed(0)}, plain ${http.perSecond.toFixed(0)}, /events ${events.perSecond.toFixed(0)} (errors ${events.errors}), /v1/batch ${seg.perSecond.toFixed(0)} (errors ${seg.errors}) events/s`);
     }
     const single = Number(args['single-concurrency']);
+    serverPid = undefined;
     const rawSingle = await closed(single, async () => {
       const e = trackingEvents(tl.guids, 1)[0]!;
       await raw.query('INSERT INTO raw_events (stream_id, message_id, message_type, message_data) VALUES ($1, $2, $3, $4)', [`journey-${e.guid}`, e.event_id, 'TrackingEventLogged', JSON.stringify(e)]);
       return 1;
     });
-    note(`raw single INSERT, ${single} clients`, rawSingle.perSecond);
+    noteRun(`raw single INSERT, ${single} clients`, rawSingle);
+    serverPid = plainPid;
     const plainSingle = await closed(single, async () => (JSON.parse((await plain.request('POST', '/events', trackingEvents(tl.guids, 1)[0])).body) as { accepted: number }).accepted);
-    note(`plain HTTP + JSON, single events, ${single} clients`, plainSingle.perSecond);
-    const tlSingle = await closed(single, async () => ((await tl.writer.request('POST', '/api/v2/tracking/log-event', trackingEvents(tl.guids, 1)[0])).status === 201 ? 1 : -1));
-    note(`Threadline POST /log-event, ${single} clients`, tlSingle.perSecond);
+    noteRun(`plain HTTP + JSON, single events, ${single} clients`, plainSingle);
+    serverPid = tlPid;
+    const tlSingle = await closed(single, async () => ((await tl.writer.request('POST', '/api/v2/tracking/log-event', trackingEvents(tl.guids, 1)[0])).status === 201 ? 1 : -1), caughtUp(tl.admin));
+    noteRun(`Threadline POST /log-event, ${single} clients`, tlSingle);
     log(`round ${round}, single events: raw ${rawSingle.perSecond.toFixed(0)}, plain ${plainSingle.perSecond.toFixed(0)}, log-event ${tlSingle.perSecond.toFixed(0)} (errors ${tlSingle.errors}) per s`);
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  for (const [name, vs] of Object.entries(rows)) log(`${name}: ${vs.map((v) => v.toFixed(v < 100 ? 1 : 0)).join(' / ')} (median ${median(vs).toFixed(median(vs) < 100 ? 1 : 0)})`);
+  for (const [name, vs] of Object.entries(rows).sort(([a], [b]) => Number(a.startsWith(' ')) - Number(b.startsWith(' ')))) log(`${name}: ${vs.map((v) => v.toFixed(v < 100 ? 1 : 0)).join(' / ')} (median ${median(vs).toFixed(median(vs) < 100 ? 1 : 0)})`);
   for (const cl of [plain, tl.admin, tl.writer, tl.segment, ...(embedded ? [embedded.admin, embedded.writer, embedded.segment] : [])]) cl.close();
   await raw.end();
   await tl.server.stop();
