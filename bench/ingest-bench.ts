@@ -158,9 +158,11 @@ const main = async () => {
         const r = await tl.writer.request('POST', '/api/v2/tracking/events', { events: trackingEvents(tl.guids, b) });
         if (r.status !== 200) throw new Error(String(r.status));
         return (JSON.parse(r.body) as { accepted: number }).accepted;
+      }, async () => {
+        note(`Threadline projection lag after /events ${b} (s)`, await lagOf(tl.admin));
+        await caughtUp(tl.admin)();
       });
       noteRun(`Threadline POST /events, batches of ${b}`, events);
-      note(`Threadline projection lag after /events ${b} (s)`, await lagOf(tl.admin));
       const seg = await closed(c, async () => {
         const r = await tl.segment.request('POST', '/v1/batch', { batch: segmentMessages(tl.guids, Math.min(b, 1000)) });
         if (r.status !== 200) throw new Error(String(r.status));

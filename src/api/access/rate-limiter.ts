@@ -22,9 +22,9 @@ export interface RateLimiterOptions {
 export const RATE_LIMIT_TABLE = 'threadline_rate_limits';
 
 /** A consume is one upsert: 0.5 ms a round trip, about 9,800 a second over four connections (local PostgreSQL,
- * 20,000 concurrent consumes). That carries dozens of callers at full budget and leaves the server's connections
- * to the event store. */
-const POOL_SIZE = 4;
+ * 20,000 concurrent consumes, nothing else running). Under ingest load a round trip waits for the busy event loop
+ * and database as well, and four connections held 64 single-event clients to 264 log-events/s; sixteen gave 369. */
+const POOL_SIZE = 16;
 /** A store that does not answer within this falls back (below) rather than holding the request. */
 const STORE_TIMEOUT_MS = 1000;
 /** While the store is away, one request per interval tries it again; the others go straight to the fallback. */
@@ -82,7 +82,18 @@ const options = (cls: LimitClass, budgets: RateBudgets) => ({
 });
 
 const openShared = async (budgets: RateBudgets, connectionString: string, logger: RateLimiterOptions['logger']) => {
-  const pool = new pg.Pool({ connectionString, max: POOL_SIZE, connectionTimeoutMillis: STORE_TIMEOUT_MS, query_timeout: STORE_TIMEOUT_MS, application_name: 'threadline rate limiter', types: LIBRARY_TYPES });
+  // Counters need not survive a crash (a budget window is seconds to minutes), so their commits do not wait for the
+  // WAL flush: every request of a key updates the same row, and with the flush inside its lock 64 clients queued
+  // on it (64 single-event clients: log-event 217/s at p50 280 ms; the in-memory store gave 481/s).
+  const pool = new pg.Pool({
+    connectionString,
+    max: POOL_SIZE,
+    connectionTimeoutMillis: STORE_TIMEOUT_MS,
+    query_timeout: STORE_TIMEOUT_MS,
+    application_name: 'threadline rate limiter',
+    options: '-c synchronous_commit=off',
+    types: LIBRARY_TYPES,
+  });
   // An idle connection the server drops is reported here; unheard, it would end the process.
   pool.on('error', (err) => logger?.warn({ err }, 'rate-limit store connection lost'));
   const common = { storeClient: pool, storeType: 'pool', tableName: RATE_LIMIT_TABLE, clearExpiredByTimeout: false };
