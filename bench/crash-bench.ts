@@ -262,7 +262,7 @@ const table = (results: ModeResult[]) => {
     ['cut batches found partly stored when sent again (atomic: 0)', (r) => String(r.ledger.partlyStoredBatches), String(sum((r) => r.ledger.partlyStoredBatches))],
     ['events stored, never acknowledged (cut, not sent again)', (r) => String(r.verdict.storedUnacknowledged), String(sum((r) => r.verdict.storedUnacknowledged))],
     ['events projected after the clean stop / quarantined', (r) => `${r.verdict.projectedAfterStop} / ${r.verdict.quarantined}`, `${sum((r) => r.verdict.projectedAfterStop)} / ${sum((r) => r.verdict.quarantined)}`],
-    ['read model rows (events / summaries / transitions / paths)', (r) => READ_MODEL_TABLES.map((t) => r.verdict.rows[t]).join(' / '), '—'],
+    ['read model rows (every non-empty table)', (r) => READ_MODEL_TABLES.filter((t) => Number(r.verdict.rows[t]) > 0).map((t) => `${t} ${r.verdict.rows[t]}`).join(', '), '—'],
     ['restart to healthy, median / max s', (r) => `${median(r.restartS).toFixed(1)} / ${Math.max(...r.restartS).toFixed(1)}`, '—'],
     ['requests in flight at a kill, median / max', (r) => `${median(r.inFlightAtKill)} / ${Math.max(...r.inFlightAtKill)}`, '—'],
     ['stopped cleanly at the end (SIGTERM, exit 0)', (r) => (r.cleanStop ? 'yes' : 'NO'), results.every((r) => r.cleanStop) ? 'yes' : 'NO'],

@@ -55,9 +55,22 @@ const ORDER: Record<string, string> = {
   journey_transitions: 'guid, seq',
   journey_paths: 'guid',
 };
+/** A table's primary key columns (every projection's table has one), for the tables not named in ORDER. */
+const primaryKeyOf = async (rt: Runtime, table: string) => {
+  const { rows } = await poolOf(rt.store).query<{ name: string }>(
+    `SELECT a.attname AS name FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+      WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`,
+    [table],
+  );
+  if (rows.length === 0) throw new Error(`read model table ${table} has no primary key to compare its rows by`);
+  return rows.map((r) => r.name).join(', ');
+};
 const snapshot = async (rt: Runtime) => {
   const out: Record<string, string[]> = {};
-  for (const t of READ_MODEL_TABLES) out[t] = (await poolOf(rt.store).query<Record<string, unknown>>(`SELECT * FROM ${t} ORDER BY ${ORDER[t]}`)).rows.map(jsonOf);
+  for (const t of READ_MODEL_TABLES) {
+    ORDER[t] ??= await primaryKeyOf(rt, t);
+    out[t] = (await poolOf(rt.store).query<Record<string, unknown>>(`SELECT * FROM ${t} ORDER BY ${ORDER[t]}`)).rows.map(jsonOf);
+  }
   return out;
 };
 /** The rows that differ, by key, with the columns that differ where a key is in both. */
