@@ -1,6 +1,7 @@
 // The projections of one process read the same stretch of the global log, each after its own checkpoint: seven
 // projections were seven reads (and seven parses) of every event. The stable prefix of the log never changes once
-// read (every writer below it has finished), so a page one projection read serves the others from memory.
+// read (every writer below it has finished), so a page one projection read serves the others from memory. The
+// events are the same objects for every projection: a projection reads them and never changes them.
 import type { Kysely } from 'kysely';
 import type { GlobalLog, LoggedEvent, LogPosition, ReadLogOptions } from '../../eventstore/index.ts';
 
