@@ -8,11 +8,9 @@ export interface Checkpoint {
   eventsProcessed: bigint;
 }
 
-export const readCheckpoint = async (db: Kysely<RunnerTables>, log: GlobalLog, name: string, forUpdate = false): Promise<Checkpoint | null> => {
-  let q = db.selectFrom('projection_checkpoints').selectAll().where('name', '=', name);
-  if (forUpdate) q = q.forUpdate();
-  return checkpointOf(log, await q.executeTakeFirst());
-};
+/** Where a projection stands, read outside its batch (a batch reads it with its lock: projection-batch.ts). */
+export const readCheckpoint = async (db: Kysely<RunnerTables>, log: GlobalLog, name: string): Promise<Checkpoint | null> =>
+  checkpointOf(log, await db.selectFrom('projection_checkpoints').selectAll().where('name', '=', name).executeTakeFirst());
 
 /** A checkpoint row as the runner keeps it (null: the projection has not started). */
 export const checkpointOf = (log: GlobalLog, row: { position: string; global_position: unknown; events_processed: unknown } | undefined | null): Checkpoint | null =>
