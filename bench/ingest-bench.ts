@@ -7,13 +7,13 @@
 //
 //   node --import tsx bench/ingest-bench.ts [--rounds 2] [--duration 10] [--batch 100,1000] [--concurrency 8]
 //        [--single-concurrency 64] [--embedded]   (also Threadline's batch endpoint on the embedded store)
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { cleanupAll, createBenchDatabase, createBenchDataDir, log, startServer } from './bench-harness.ts';
+import { machineBusy, processCpu, selfCpu } from './cpu-usage.ts';
 import { createClient, type HttpClient } from './load-generator.ts';
 import { guidBody } from './request-bodies.ts';
 
@@ -31,24 +31,6 @@ const FLOOR_SERVER = join(dirname(fileURLToPath(import.meta.url)), 'floor-server
 const durationMs = Number(args.duration) * 1000;
 const batches = args.batch!.split(',').filter((b) => b.trim() !== '').map(Number);
 
-// CPU accounting (Linux /proc, clock ticks of 10 ms): the whole machine, and the Threadline server process. What
-// the machine spent beyond the server and this load generator is the database (and the machine's own noise).
-const TICK_S = 0.01;
-const machineBusy = () => {
-  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) * TICK_S;
-};
-const processCpu = (pid: number | undefined) => {
-  if (pid === undefined) return 0;
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) * TICK_S;
-};
-const selfCpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 let serverPid: number | undefined;
 /** CPU microseconds per event of the last closed loop: the server's, and everything else's but the generator's. */
 let lastCpu = { server: 0, rest: 0 };

@@ -5,7 +5,6 @@
 // database (the rest of the machine), against the same events inserted raw into one table in the same run.
 //
 //   node --import tsx bench/projection-bench.ts [--events 100000] [--journeys 1000] [--projection NAME] [--batch 500,2000]
-import { readFileSync } from 'node:fs';
 import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { sql, type Kysely } from 'kysely';
@@ -17,6 +16,7 @@ import { projectionTransaction } from '../src/projections/runner/read-model-db.t
 import { recreateProjection } from '../src/projections/runner/runner-schema.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { cleanupAll, createBenchDatabase, log, startServer } from './bench-harness.ts';
+import { machineBusy, selfCpu } from './cpu-usage.ts';
 import { createClient } from './load-generator.ts';
 import { guidBody } from './request-bodies.ts';
 
@@ -28,17 +28,6 @@ const { values: args } = parseArgs({
     batch: { type: 'string', default: '500' },
   },
 });
-
-const TICK_S = 0.01;
-const machineBusy = () => {
-  const [, ...f] = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/);
-  const [user, nice, system, , , irq, softirq, steal] = f.map(Number);
-  return (user! + nice! + system! + irq! + softirq! + steal!) * TICK_S;
-};
-const selfCpu = () => {
-  const u = process.cpuUsage();
-  return (u.user + u.system) / 1e6;
-};
 
 /** Runs fn over `events` events: their rate, and CPU µs per event of this process and of the rest (the database). */
 const measured = async (events: number, fn: () => Promise<void>) => {
