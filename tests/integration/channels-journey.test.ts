@@ -146,8 +146,8 @@ describe.each(storeTargets())('a journey across the channels on $name', (target)
     const last = await app.get(`${T}/attribution?${window}&model=last_touch`);
     expect(last.body.attribution.PHONE.conversions).toBe(1);
     const linear = await app.get(`${T}/attribution?${window}&model=linear`);
-    const touches = await query(app.rt.store, 'SELECT channel FROM journey_touches WHERE guid = $1 ORDER BY at, event_id', [guid]);
-    const path = touches.rows.map((t) => t.channel);
+    const touches = await query(app.rt.store, 'SELECT touches FROM journey_paths WHERE guid = $1', [guid]);
+    const path = (JSON.parse(touches.rows[0].touches) as [number, string, string][]).map((t) => t[1]);
     // The two sends, the human open and click, the SMS click and the reply, the call's two events; no scanner.
     expect(path).toEqual(['EMAIL', 'SMS', 'EMAIL', 'EMAIL', 'SMS', 'SMS', 'PHONE', 'PHONE']);
     expect(linear.body.attribution.EMAIL.share).toBeCloseTo(3 / 8, 5);

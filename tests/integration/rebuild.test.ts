@@ -13,7 +13,6 @@ const snapshot = async (rt: Runtime) => {
     summaries: await q('SELECT * FROM journey_summary ORDER BY guid'),
     transitions: await q('SELECT * FROM journey_transitions ORDER BY guid, seq'),
     paths: await q('SELECT * FROM journey_paths ORDER BY guid'),
-    touches: await q('SELECT * FROM journey_touches ORDER BY guid, event_id'),
     webviewRuns: await q('SELECT * FROM webview_runs ORDER BY guid, webview_id, seq'),
     webviewRunSteps: await q('SELECT * FROM webview_run_steps ORDER BY guid, webview_id, seq, step'),
     webviewFunnelEvents: await q('SELECT * FROM webview_funnel_events ORDER BY guid, event_id'),

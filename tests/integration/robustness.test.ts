@@ -177,7 +177,7 @@ describe.each(storeTargets())('robustness on $name', (target) => {
       expect(j.summary).toMatchObject({ total_touches: 2300, total_events: 2301, current_state: 'SCHEDULED' });
       expect(j.events).toHaveLength(300);
       expect(j.events_page).toMatchObject({ limit: 300, total: 2301, next_cursor: expect.any(String) });
-      const path = (await sql(`SELECT cardinality(path) AS n, touch_count AS all FROM journey_paths WHERE guid = '${guid}'`)).rows[0];
+      const path = (await sql(`SELECT cardinality(path) AS n, json_array_length(touches::json) AS all FROM journey_paths WHERE guid = '${guid}'`)).rows[0];
       expect(path).toEqual({ n: 100, all: 2300 });
       expect((await send('GET', `${T}/attribution?start_date=2024-12-08&end_date=2024-12-09&model=linear`)).status).toBe(200);
       // Paging visits every event once, in either order.

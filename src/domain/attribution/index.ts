@@ -137,4 +137,3 @@ export function runModels(paths: readonly AttributionPath[], options: RunModelsO
 
 // Attribution over tracked journeys (their touches before the conversion as paths for the models above).
 export * from './journey-attribution.ts';
-export * from './path-ends.ts';

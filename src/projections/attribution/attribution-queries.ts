@@ -1,11 +1,10 @@
 // Reads journey_paths for attribution and conversion prediction (outreach journeys: conversion is SCHEDULED).
-// Everything it needs is in the journey-paths projection's own tables.
+// Everything it needs is in the journey-paths projection's own table.
 import { sql, type ExpressionBuilder, type Kysely } from 'kysely';
 import type { AttributionInput, PathGroup } from '../../domain/attribution/journey-attribution.ts';
 import { analyticRead, type Window } from '../runner/read-model-db.ts';
 import { guidOfDealers, type DealerFilter } from '../runner/dealer-filter.ts';
 import type { AttributionTables, JourneyPathsTable } from './journey-paths-schema.ts';
-import { touchesUpTo } from './journey-paths.ts';
 
 type ReadModels = AttributionTables;
 
@@ -161,12 +160,8 @@ export const topOpenJourneys = async (db: Kysely<ReadModels>, scored: ScoredPath
   return ranked(scored);
 };
 
-/** One journey's path row with its touches up to the conversion (none while open), for the journey query (read inside its snapshot). */
-export const getJourneyPathRow = async (db: Kysely<ReadModels>, guid: string) => {
-  const row = await db.selectFrom('journey_paths').select(['guid', 'path', 'converted_at', 'value']).where('guid', '=', guid).executeTakeFirst();
-  if (!row) return undefined;
-  const touches = row.converted_at ? ((await touchesUpTo(db, [{ guid, at: row.converted_at.getTime() }])).get(guid) ?? []) : [];
-  return { ...row, touches };
-};
+/** One journey's path row, for the journey query (read inside its snapshot). */
+export const getJourneyPathRow = (db: Kysely<ReadModels>, guid: string) =>
+  db.selectFrom('journey_paths').select(['guid', 'touches', 'path', 'converted_at', 'value']).where('guid', '=', guid).executeTakeFirst();
 
 export type JourneyPathRow = NonNullable<Awaited<ReturnType<typeof getJourneyPathRow>>>;

@@ -4,8 +4,7 @@ import { allStates, journeyBatch, journeyStart, JOURNEY_KINDS, factKey, progress
 import type { LoggedEvent } from '../../eventstore/index.ts';
 import type { ProjectionDefinition } from '../runner/projection.ts';
 import { ATTRIBUTION_TABLES, createAttributionSchema, type AttributionTables } from './journey-paths-schema.ts';
-import { addTouch, loadPaths, writePaths, type PathRow } from './journey-paths.ts';
-import { NO_TOUCHES } from '../../domain/attribution/index.ts';
+import { insertTouch, loadPaths, writePaths, type PathRow } from './journey-paths.ts';
 
 const definitionOf = (kind: string) => JOURNEY_KINDS[kind as keyof typeof JOURNEY_KINDS];
 
@@ -50,9 +49,7 @@ export const projectJourneyPaths = async (db: Kysely<unknown>, events: LoggedEve
         value: null,
         revenue_key: null,
         parent_guid: event.data.parent_guid ?? null,
-        ends: NO_TOUCHES,
-        path: [],
-        time_decay_shares: null,
+        touches: [],
       });
       touched.add(guid);
       continue;
@@ -63,12 +60,12 @@ export const projectJourneyPaths = async (db: Kysely<unknown>, events: LoggedEve
     if (event.type === 'TrackingEventLogged') {
       const t = event.data;
       if (isTouch(t, allStates(definition))) {
-        addTouch(row, t.channel, new Date(t.occurred_at), t.event_id);
+        insertTouch(row, t.channel, new Date(t.occurred_at), t.event_id);
         // A conversation that continues an outreach journey is one customer journey for attribution: its touches
         // are the outreach path's too (named by the conversation, so its event ids cannot meet the parent's own).
         const parent = row.parent_guid ? rows.get(row.parent_guid) : undefined;
         if (parent) {
-          addTouch(parent, t.channel, new Date(t.occurred_at), `${guid}/${t.event_id}`);
+          insertTouch(parent, t.channel, new Date(t.occurred_at), `${guid}/${t.event_id}`);
           touched.add(parent.guid);
         }
       }
@@ -91,8 +88,7 @@ export const journeyPathsProjection: ProjectionDefinition = {
   name: 'journey-paths',
   // 2: machine flags as {flag, reason} and channel bookkeeping (delivery receipts, opt-out records) are no touches.
   // 3: a conversation's touches join the path of the outreach journey it continues (parent_guid).
-  // 4: touches one row each in journey_touches; journey_paths keeps the ends of the path.
-  version: 4,
+  version: 3,
   tables: ATTRIBUTION_TABLES,
   createSchema: createAttributionSchema,
   handles: JOURNEY_EVENT_TYPES,

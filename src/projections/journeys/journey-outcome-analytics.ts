@@ -3,7 +3,7 @@ import type { Kysely, Selectable } from 'kysely';
 import type { JourneyDefinition } from '../../domain/journeys/journey-definition.ts';
 import { journeyConversionAttribution } from '../../domain/attribution/index.ts';
 import { channelMetrics, dropOff, journeyScore } from '../../domain/journeys/journey-outcomes.ts';
-import { conversionModel, toJourneyPath, type JourneyPathRow } from '../attribution/index.ts';
+import { conversionModel, parseTouches, toJourneyPath, type JourneyPathRow } from '../attribution/index.ts';
 import { toTouchEvent } from './insight-queries.ts';
 import type { ActivityRow } from './journey-queries.ts';
 import type { JourneySummaryTable, JourneyTransitionsTable } from './journeys-schema.ts';
@@ -26,7 +26,7 @@ export const journeyOutcomeAnalytics = async (db: Kysely<Parameters<typeof conve
   const converted = summary.converted_at !== null;
   const finished = definition.terminal.includes(summary.current_state);
   const touches = rows.activity.filter((e) => e.is_touch).map(toTouchEvent);
-  const path = rows.path ? toJourneyPath(rows.path) : null;
+  const path = rows.path ? toJourneyPath({ ...rows.path, touches: parseTouches(rows.path.touches) }) : null;
   let probability: number | null = null;
   if (converted) probability = 1;
   else if (finished) probability = 0;
