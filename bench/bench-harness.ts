@@ -138,7 +138,9 @@ export const startServer = async (
   const port = options.port ?? (await freePort());
   const t0 = performance.now();
   const logFd = options.logFile ? openSync(options.logFile, 'a') : null;
-  const child = spawn(process.execPath, nodeArgs, {
+  // BENCH_PROFILE_DIR=DIR: every server writes a CPU profile there when it stops (Node refuses --cpu-prof in NODE_OPTIONS).
+  const profileDir = process.env['BENCH_PROFILE_DIR'];
+  const child = spawn(process.execPath, profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, ...nodeArgs] : nodeArgs, {
     env: childEnv(storeEnv, { PORT: String(port), HOST: '127.0.0.1', ...extraEnv }),
     stdio: ['ignore', logFd ?? 'ignore', 'pipe'],
   });
