@@ -44,6 +44,10 @@ const benchMode = async (mode: string) => {
 
   const accepted: number[] = [];
   const shed: number[] = [];
+  // The same, past the first 2 s: the clients open their connections all at once, and the first wave of requests
+  // queues on the two cores (the server answers each 503 in 0.3 ms, but reads the first 600 over about 2 s).
+  const acceptedLater: number[] = [];
+  const settled = performance.now() + 2000;
   const other: Record<string, number> = {};
   const end = performance.now() + Number(args.duration) * 1000;
   await Promise.all(
@@ -52,7 +56,10 @@ const benchMode = async (mode: string) => {
         const t0 = performance.now();
         const r = await client.request('POST', '/api/v2/tracking/log-event', body()).catch((e: Error) => ({ status: -1, body: e.message }));
         const ms = performance.now() - t0;
-        if (r.status === 201) accepted.push(ms);
+        if (r.status === 201) {
+          accepted.push(ms);
+          if (t0 > settled) acceptedLater.push(ms);
+        }
         else if (r.status === 503 && r.body.includes('overloaded')) {
           shed.push(ms);
           await new Promise((res) => setTimeout(res, Number(args['retry-after-ms'])));
@@ -64,7 +71,8 @@ const benchMode = async (mode: string) => {
   log(
     `${mode} ${args.clients} clients closed loop: accepted ${accepted.length} (${(accepted.length / seconds).toFixed(0)}/s) p50 ${pct(accepted, 50).toFixed(1)} / p99 ${pct(accepted, 99).toFixed(1)} ms; ` +
       `shed ${shed.length} (${(shed.length / seconds).toFixed(0)}/s) p50 ${pct(shed, 50).toFixed(1)} / p99 ${pct(shed, 99).toFixed(1)} ms; other ${JSON.stringify(other)}; ` +
-      `unloaded p99 ${unloaded.p99.toFixed(1)} ms -> accepted p99 is ${(pct(accepted, 99) / unloaded.p99).toFixed(1)}x`,
+      `unloaded p99 ${unloaded.p99.toFixed(1)} ms -> accepted p99 is ${(pct(accepted, 99) / unloaded.p99).toFixed(1)}x; ` +
+      `past the first 2 s: p50 ${pct(acceptedLater, 50).toFixed(1)} / p99 ${pct(acceptedLater, 99).toFixed(1)} ms (${(pct(acceptedLater, 99) / unloaded.p99).toFixed(1)}x)`,
   );
   client.close();
   await server.stop();

@@ -95,7 +95,10 @@ export const serve = async (config: Config, logger: Logger): Promise<Server> => 
     logger,
     isReady: () => ready,
   });
-  const server = app.listen(config.port, config.host);
+  // A backlog of 4,096 (Node's default is 511, clamped by net.core.somaxconn): a burst of new connections past the
+  // default has its SYNs dropped and waits a second or more for the retry, which no 503 can shorten (600 clients
+  // connecting at once, bench/overload-bench.ts).
+  const server = app.listen(config.port, config.host, 4096);
   // A client that trickles its headers or body cannot hold a connection (and a stopping process) for ever.
   server.headersTimeout = config.http.headersTimeoutMs;
   server.requestTimeout = config.http.requestTimeoutMs;
