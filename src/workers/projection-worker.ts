@@ -53,7 +53,7 @@ const MAX_BACKOFF_MS = 30_000;
 
 export const createProjectionWorker = (projection: ProjectionDefinition, deps: ProjectionWorkerDeps, options: ProjectionWorkerOptions = {}): ProjectionWorker => {
   const name = projection.name;
-  const batchSize = options.batchSize ?? 2000;
+  const batchSize = options.batchSize ?? 10_000;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
   const lingerMs = options.lingerMs ?? 20;
 
