@@ -101,7 +101,7 @@ const schema = z.object({
   THREADLINE_MAX_FUTURE_SKEW: duration.default(5 * 60_000),
   THREADLINE_READ_YOUR_WRITES_TIMEOUT: duration.default(5000),
   THREADLINE_PREDICTION_MODEL_MAX_AGE: duration.default(30_000),
-  THREADLINE_PROJECTION_BATCH_SIZE: count(1, 100_000).default(10_000),
+  THREADLINE_PROJECTION_BATCH_SIZE: count(1, 100_000).optional(),
   THREADLINE_PROJECTION_POLL: duration.default(100),
   THREADLINE_PROJECTION_LINGER: duration.default(20),
   THREADLINE_MAINTENANCE_INTERVAL: duration.default(10 * 60_000),
@@ -251,7 +251,13 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     },
     maxFutureSkewMs: c.THREADLINE_MAX_FUTURE_SKEW,
     predictionModelMaxAgeMs: c.THREADLINE_PREDICTION_MODEL_MAX_AGE,
-    projections: { batchSize: c.THREADLINE_PROJECTION_BATCH_SIZE, pollIntervalMs: c.THREADLINE_PROJECTION_POLL, lingerMs: c.THREADLINE_PROJECTION_LINGER },
+    projections: {
+      // PostgreSQL catches up fastest in big batches; on the embedded store a batch holds the one connection every
+      // request needs, so smaller ones keep writes answered while the read models replay (bench/RESULTS.md).
+      batchSize: c.THREADLINE_PROJECTION_BATCH_SIZE ?? (c.DATABASE_URL ? 10_000 : 2000),
+      pollIntervalMs: c.THREADLINE_PROJECTION_POLL,
+      lingerMs: c.THREADLINE_PROJECTION_LINGER,
+    },
     maintenanceIntervalMs: c.THREADLINE_MAINTENANCE_INTERVAL,
     shutdownGraceMs: c.THREADLINE_SHUTDOWN_GRACE,
     access: {

@@ -12,6 +12,7 @@ import { prepareWebhookTables } from './projections/webhooks/index.ts';
 import { PROJECTIONS, type ReadModels } from './projections/registry.ts';
 import type { ProjectionDefinition } from './projections/runner/projection.ts';
 import { prepareProjections } from './projections/runner/runner-schema.ts';
+import { createYieldingGate } from './workers/batch-gate.ts';
 import { createMaintenanceWorker, type MaintenanceWorker } from './workers/maintenance-worker.ts';
 import type { ProjectionWorkerOptions } from './workers/projection-worker.ts';
 import { createProjectionWorkers, type ProjectionWorkers } from './workers/projection-workers.ts';
@@ -69,6 +70,7 @@ export const openRuntime = async (config: StoreConfig, command: string, options:
       {
         readModels: store.readModels,
         log: store.log,
+        batchGate: store.connectionBusy ? createYieldingGate(store.connectionBusy) : undefined,
         logger: options.logger,
         onQuarantine: (projection, e, error) =>
           options.logger?.error({ err: error, projection, stream_id: e.streamId, stream_position: e.streamPosition.toString(), type: e.type }, 'event quarantined: the projection cannot apply it'),

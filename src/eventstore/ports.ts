@@ -95,6 +95,11 @@ export interface OpenedStore extends StreamStore {
   maintenance: Maintenance;
   /** Opens every connection the store may hold, so the first burst after a start waits for none. */
   warmUp(): Promise<number>;
+  /**
+   * Whether the store's connection is in use or waited for right now, where every reader and writer shares one
+   * (the embedded store); absent where there are many.
+   */
+  connectionBusy?: () => boolean;
   close(): Promise<void>;
 }
 

@@ -6,9 +6,12 @@ import { readCheckpoint } from '../projections/runner/checkpoints.ts';
 import { LOCK_HELD, processBatch as runBatch, type BatchDeps } from '../projections/runner/projection-batch.ts';
 import type { ProjectionDefinition } from '../projections/runner/projection.ts';
 import type { RunnerTables } from '../projections/runner/runner-schema.ts';
+import type { BatchGate } from './batch-gate.ts';
 
 export interface ProjectionWorkerDeps extends BatchDeps {
   logger?: { error(obj: object, msg: string): void; info(obj: object, msg: string): void };
+  /** When a batch may run (the embedded store's one connection: batch-gate.ts); at once without it. */
+  batchGate?: BatchGate;
 }
 
 export interface ProjectionWorkerOptions {
@@ -69,7 +72,8 @@ export const createProjectionWorker = (projection: ProjectionDefinition, deps: P
   let failing: ProjectionStatus['failing'] = null;
   const listeners = new Set<() => void>();
   const batch = async () => {
-    const n = await runBatch(projection, deps, batchSize);
+    const gate = deps.batchGate ?? ((run) => run());
+    const n = await gate(() => runBatch(projection, deps, batchSize));
     if (n > 0) for (const l of listeners) l();
     return n;
   };

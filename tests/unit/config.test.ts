@@ -19,7 +19,9 @@ describe('configuration', () => {
     const c = loadConfig({});
     expect(c.store).toMatchObject({ kind: 'pglite' });
     expect(c.http).toEqual({ bodyLimitBytes: 1024 * 1024, headersTimeoutMs: 10_000, requestTimeoutMs: 30_000, readYourWritesTimeoutMs: 5000, inFlight: { maxRequests: 64, maxEvents: 20_000 }, groupCommit: { maxEvents: 2000, maxFlushes: 4 } });
-    expect(c.projections).toEqual({ batchSize: 10_000, pollIntervalMs: 100, lingerMs: 20 });
+    expect(c.projections).toEqual({ batchSize: 2000, pollIntervalMs: 100, lingerMs: 20 });
+    // Batches five times bigger on PostgreSQL, where no request waits for the one connection a batch holds.
+    expect(loadConfig({ DATABASE_URL: 'postgresql://u@h/db' }).projections.batchSize).toBe(10_000);
     expect(c.predictionModelMaxAgeMs).toBe(30_000);
     expect(c.maintenanceIntervalMs).toBe(600_000);
   });

@@ -94,6 +94,7 @@ export const openStoreOnPool = async (o: StoreOnPoolOptions): Promise<OpenedStor
     readModels,
     maintenance: maintenanceOn(o.pool, needed),
     warmUp: () => warmUp(o.pool),
+    ...(o.pool.options.max === 1 ? { connectionBusy: () => o.pool.waitingCount > 0 || (o.pool.totalCount > 0 && o.pool.idleCount === 0) } : {}),
     close: async () => {
       await eventStore.close();
       // Ending the pool ends Kysely's connections too (Kysely's destroy would end the same pool a second time).
