@@ -56,7 +56,8 @@ const MAX_BACKOFF_MS = 30_000;
 
 export const createProjectionWorker = (projection: ProjectionDefinition, deps: ProjectionWorkerDeps, options: ProjectionWorkerOptions = {}): ProjectionWorker => {
   const name = projection.name;
-  const batchSize = options.batchSize ?? 10_000;
+  // The smaller size, safe on either store; `threadline serve` passes the configured one (10,000 on PostgreSQL).
+  const batchSize = options.batchSize ?? 2000;
   const pollIntervalMs = options.pollIntervalMs ?? 100;
   const lingerMs = options.lingerMs ?? 20;
 
