@@ -15,7 +15,7 @@ import pg from 'pg';
 import { cleanupAll, createBenchDatabase, createBenchDataDir, log, startServer } from './bench-harness.ts';
 import { machineBusy, processCpu, selfCpu } from './cpu-usage.ts';
 import { createClient, type HttpClient } from './load-generator.ts';
-import { guidBody } from './request-bodies.ts';
+import { createGuids, projectionLag, waitCaughtUp } from './seeding.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -77,22 +77,12 @@ const openThreadline = async (storeEnv: Record<string, string>) => {
   const key = (JSON.parse(made.body) as { key: string }).key;
   const writer = createClient(server.baseUrl, 256, { authorization: `Bearer ${key}` });
   const segment = createClient(server.baseUrl, 256, { authorization: `Basic ${Buffer.from(`${key}:`).toString('base64')}` });
-  const guids: string[] = [];
-  for (let i = 0; i < 1000; i++) guids.push((JSON.parse((await writer.request('POST', '/api/v2/tracking/generate-guid', guidBody())).body) as { guid: string }).guid);
+  const guids = await createGuids(writer, 1000);
   return { server, admin, writer, segment, guids };
 };
 
-const lagOf = async (admin: HttpClient) => {
-  const h = JSON.parse((await admin.request('GET', '/healthz')).body) as { projections: Record<string, { lag_seconds: number | null }> };
-  return Math.max(...Object.values(h.projections).map((p) => p.lag_seconds ?? Number.NaN));
-};
 /** Until every projection has caught up (so that one run's backlog does not spend the next run's CPU). */
-const caughtUp = (admin: HttpClient) => async () => {
-  for (const deadline = performance.now() + 600_000; performance.now() < deadline; await new Promise((r) => setTimeout(r, 100))) {
-    if ((await lagOf(admin)) === 0) return;
-  }
-  throw new Error('the projections did not catch up within 10 minutes');
-};
+const caughtUp = (admin: HttpClient) => () => waitCaughtUp(admin);
 
 const main = async () => {
   const url = await createBenchDatabase(`bench_ingest_${Date.now()}`, false);
@@ -141,7 +131,7 @@ const main = async () => {
         if (r.status !== 200) throw new Error(String(r.status));
         return (JSON.parse(r.body) as { accepted: number }).accepted;
       }, async () => {
-        note(`Threadline projection lag after /events ${b} (s)`, await lagOf(tl.admin));
+        note(`Threadline projection lag after /events ${b} (s)`, await projectionLag(tl.admin));
         await caughtUp(tl.admin)();
       });
       noteRun(`Threadline POST /events, batches of ${b}`, events);

@@ -9,7 +9,7 @@ import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { cleanupAll, createBenchDatabase, createBenchDataDir, log, startServer } from './bench-harness.ts';
 import { createClient, formatStats, openLoop } from './load-generator.ts';
-import { guidBody } from './request-bodies.ts';
+import { createGuids } from './seeding.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,8 +34,7 @@ const benchMode = async (mode: string) => {
   const storeEnv: Record<string, string> = mode === 'pglite' ? { THREADLINE_DATA_DIR: createBenchDataDir() } : { DATABASE_URL: await createBenchDatabase(`bench_overload_${stamp}`, false) };
   const server = await startServer(storeEnv, { THREADLINE_MAX_IN_FLIGHT: args['max-in-flight']! });
   const client = createClient(server.baseUrl, Number(args.clients) + 16);
-  const guids: string[] = [];
-  for (let i = 0; i < 500; i++) guids.push((JSON.parse((await client.request('POST', '/api/v2/tracking/generate-guid', guidBody())).body) as { guid: string }).guid);
+  const guids = await createGuids(client, 500);
   let seq = 0;
   const body = () => ({ guid: guids[randomInt(guids.length)], event_type: 'SMS_SENT', channel: 'SMS', event_id: `overload-${process.pid}-${seq++}` });
 

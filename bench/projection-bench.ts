@@ -18,7 +18,7 @@ import { openRuntime } from '../src/runtime.ts';
 import { cleanupAll, createBenchDatabase, log, startServer } from './bench-harness.ts';
 import { machineBusy, selfCpu } from './cpu-usage.ts';
 import { createClient } from './load-generator.ts';
-import { guidBody } from './request-bodies.ts';
+import { createGuids, seedOpenedEmails } from './seeding.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -44,19 +44,9 @@ const measured = async (events: number, fn: () => Promise<void>) => {
 const seed = async (url: string, total: number, journeys: number) => {
   const server = await startServer({ DATABASE_URL: url });
   const client = createClient(server.baseUrl, 16);
-  const guids: string[] = [];
-  for (let i = 0; i < journeys; i++) guids.push((JSON.parse((await client.request('POST', '/api/v2/tracking/generate-guid', guidBody())).body) as { guid: string }).guid);
-  let seq = 0;
+  const guids = await createGuids(client, journeys);
   const t0 = performance.now();
-  await Promise.all(
-    Array.from({ length: 4 }, async () => {
-      while (seq < total) {
-        const events = Array.from({ length: Math.min(1000, total - seq) }, () => ({ guid: guids[(seq * 7919) % guids.length]!, event_type: 'EMAIL_OPENED', channel: 'EMAIL', event_id: `seed-${seq++}`, details: { template_id: 'risk-alert', campaign: 'winter-2024' } }));
-        const r = await client.request('POST', '/api/v2/tracking/events', { events });
-        if (r.status !== 200) throw new Error(`seeding: ${r.status} ${r.body.slice(0, 200)}`);
-      }
-    }),
-  );
+  await seedOpenedEmails(client, guids, total);
   log(`seeded ${total} events over ${journeys} journeys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   client.close();
   await server.stop();

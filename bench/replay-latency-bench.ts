@@ -14,8 +14,8 @@ import { projectionTransaction } from '../src/projections/runner/read-model-db.t
 import { recreateProjection } from '../src/projections/runner/runner-schema.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { cleanupAll, createBenchDataDir, freePort, log, sleep, startServer } from './bench-harness.ts';
-import { createClient, formatStats, openLoop, type HttpClient } from './load-generator.ts';
-import { guidBody } from './request-bodies.ts';
+import { createClient, formatStats, openLoop } from './load-generator.ts';
+import { createGuids, projectionLag, seedOpenedEmails, waitCaughtUp } from './seeding.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -25,12 +25,6 @@ const { values: args } = parseArgs({
     duration: { type: 'string', default: '60' },
   },
 });
-
-/** The largest projection lag, NaN while any cannot be read (not caught up either). */
-const lagOf = async (client: HttpClient) => {
-  const h = JSON.parse((await client.request('GET', '/healthz')).body) as { projections: Record<string, { lag_seconds: number | null }> };
-  return Math.max(...Object.values(h.projections).map((p) => p.lag_seconds ?? Number.NaN));
-};
 
 const listening = async (port: number) => {
   for (;;) {
@@ -49,23 +43,14 @@ const listening = async (port: number) => {
 const main = async () => {
   const seeded = createBenchDataDir();
   const total = Number(args.events);
-  const guids: string[] = [];
+  let guids: string[];
   {
     const server = await startServer({ THREADLINE_DATA_DIR: seeded });
     const client = createClient(server.baseUrl, 8);
-    for (let i = 0; i < 1000; i++) guids.push((JSON.parse((await client.request('POST', '/api/v2/tracking/generate-guid', guidBody())).body) as { guid: string }).guid);
-    let seq = 0;
+    guids = await createGuids(client, 1000);
     const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: 4 }, async () => {
-        while (seq < total) {
-          const events = Array.from({ length: Math.min(1000, total - seq) }, () => ({ guid: guids[(seq * 7919) % guids.length]!, event_type: 'EMAIL_OPENED', channel: 'EMAIL', event_id: `seed-${seq++}`, details: { template_id: 'risk-alert' } }));
-          const r = await client.request('POST', '/api/v2/tracking/events', { events });
-          if (r.status !== 200) throw new Error(`seeding: ${r.status} ${r.body.slice(0, 200)}`);
-        }
-      }),
-    );
-    while ((await lagOf(client)) > 0) await sleep(200);
+    await seedOpenedEmails(client, guids, total);
+    await waitCaughtUp(client);
     log(`seeded ${total} events over ${guids.length} journeys in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     client.close();
     await server.stop();
@@ -89,7 +74,7 @@ const main = async () => {
     let caughtUpS = Number.NaN;
     const watch = (async () => {
       while (Number.isNaN(caughtUpS)) {
-        if ((await lagOf(client)) === 0) caughtUpS = (performance.now() - t0) / 1000;
+        if ((await projectionLag(client)) === 0) caughtUpS = (performance.now() - t0) / 1000;
         else await sleep(250);
       }
     })();

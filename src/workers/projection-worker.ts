@@ -72,8 +72,8 @@ export const createProjectionWorker = (projection: ProjectionDefinition, deps: P
   let urgent = false;
   let failing: ProjectionStatus['failing'] = null;
   const listeners = new Set<() => void>();
+  const gate: BatchGate = deps.batchGate ?? ((run) => run());
   const batch = async () => {
-    const gate = deps.batchGate ?? ((run) => run());
     const n = await gate(() => runBatch(projection, deps, batchSize));
     if (n > 0) for (const l of listeners) l();
     return n;

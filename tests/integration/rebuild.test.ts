@@ -47,8 +47,8 @@ describe.each(storeTargets())('rebuild on $name', (target) => {
     expect(replayed).toBeGreaterThan(0);
     expect(reported).toBe(replayed);
     expect(await snapshot(rt())).toEqual(before);
-    // Applied a few events at a time instead of 10,000, so that every journey straddles many chunks: the same rows.
-    await rebuild(rt(), undefined, { applyEvents: 7 });
+    // Read and applied a few events at a time instead of 10,000, so that every journey straddles many pages: the same rows.
+    await rebuild(rt(), undefined, { pageEvents: 7 });
     expect(await snapshot(rt())).toEqual(before);
     // The demo is realistic: some journeys convert with revenue, some are abandoned.
     const states = JSON.parse(before.summaries).map((s: { current_state: string }) => s.current_state);

@@ -1,6 +1,6 @@
 // Rebuild: drop projections' tables and replay the global log from position 0 into them, atomically.
 import { sql, type Kysely } from 'kysely';
-import type { GlobalLog, LoggedEvent, LogPosition } from '../../eventstore/index.ts';
+import type { GlobalLog, LogPosition } from '../../eventstore/index.ts';
 import { writeCheckpoint } from './checkpoints.ts';
 import { projectionLockKey } from './projection-batch.ts';
 import type { ProjectionDefinition } from './projection.ts';
@@ -13,17 +13,16 @@ export interface RebuildDeps {
   log: GlobalLog;
 }
 
-const PAGE = 2000;
 /**
- * Events applied at once. Larger than a live batch: in the one long transaction every rewrite of a journey's row
- * leaves a version that cannot be pruned until it commits, so a row rewritten once per 10,000 events instead of per
- * page of 2,000 is what keeps a rebuild as fast as live catch-up (bench/projection-bench.ts).
+ * Events read and applied at once. Larger than a live batch needs: in the one long transaction every rewrite of a
+ * journey's row leaves a version that cannot be pruned until it commits, so a row rewritten once per 10,000 events
+ * instead of per 2,000 is what makes a rebuild as fast as live catch-up (bench/projection-bench.ts).
  */
-const APPLY = 10_000;
+const PAGE = 10_000;
 
 export interface RebuildOptions {
-  /** Events applied at once (APPLY), read in pages of at most that; a test sets it small so that journeys straddle the chunks. */
-  applyEvents?: number;
+  /** Events read and applied at once (PAGE); a test sets it small so that journeys straddle the pages. */
+  pageEvents?: number;
 }
 
 /**
@@ -38,7 +37,7 @@ export const rebuildProjections = async (
   onProgress: (name: string, done: number, total: number) => void = () => {},
   options: RebuildOptions = {},
 ): Promise<Record<string, number>> => {
-  const apply = options.applyEvents ?? APPLY;
+  const page = options.pageEvents ?? PAGE;
   const total = await deps.log.count();
   const replayed: Record<string, number> = {};
   for (const p of projections) {
@@ -49,15 +48,10 @@ export const rebuildProjections = async (
       let after: LogPosition | null = null;
       let done = 0;
       onProgress(p.name, 0, total);
-      let pending: LoggedEvent[] = [];
       for (;;) {
-        const events = await deps.log.read({ after, limit: Math.min(PAGE, apply), stable: true }, trx);
-        for (const e of events) if (handles.has(e.type)) pending.push(e);
-        if (pending.length >= apply || (events.length === 0 && pending.length > 0)) {
-          await applyIsolating(trx, p.name, pending, p.apply);
-          pending = [];
-        }
+        const events = await deps.log.read({ after, limit: page, stable: true }, trx);
         if (events.length === 0) break;
+        await applyIsolating(trx, p.name, events.filter((e) => handles.has(e.type)), p.apply);
         after = events.at(-1)!.position;
         done += events.length;
         onProgress(p.name, done, Math.max(total, done));
