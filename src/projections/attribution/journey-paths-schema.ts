@@ -1,6 +1,7 @@
 // The journey-paths projection's table: per journey, its touches in event-time order, its state and conversion,
 // and what attribution and prediction aggregate in SQL (the bounded path, the time-decay shares).
 import { sql, type ColumnType, type Kysely } from 'kysely';
+import type { ColumnTypes } from '../runner/recordset-writer.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -30,6 +31,24 @@ export interface JourneyPathsTable {
   path: string[];
   time_decay_shares: ColumnType<Record<string, number> | null, string | null, string | null>;
 }
+
+/** The columns' SQL types, for writing a batch's rows in one statement (recordset-writer.ts). */
+export const JOURNEY_PATH_COLUMNS: ColumnTypes<JourneyPathsTable> = {
+  guid: 'text',
+  kind: 'text',
+  created_at: 'timestamptz',
+  current_state: 'text',
+  moves: 'integer',
+  converted_seq: 'integer',
+  converted: 'boolean',
+  converted_at: 'timestamptz',
+  value: 'numeric',
+  revenue_key: 'text',
+  parent_guid: 'text',
+  touches: 'text',
+  path: 'text[]',
+  time_decay_shares: 'jsonb',
+};
 
 export interface AttributionTables {
   journey_paths: JourneyPathsTable;

@@ -1,7 +1,8 @@
 // journey_paths rows: a journey's touches kept in event-time order, and the columns attribution derives from them.
 import type { Kysely } from 'kysely';
 import { boundedPath, journeyTimeDecayShares, touchesBeforeConversion, type JourneyPath } from '../../domain/attribution/journey-attribution.ts';
-import { parseTouches, type AttributionTables, type Touch } from './journey-paths-schema.ts';
+import { recordsetWriter } from '../runner/recordset-writer.ts';
+import { JOURNEY_PATH_COLUMNS, parseTouches, type AttributionTables, type Touch } from './journey-paths-schema.ts';
 
 export interface PathRow {
   guid: string;
@@ -66,19 +67,6 @@ const written = (row: PathRow) => {
   };
 };
 
-export const writePaths = async (trx: Kysely<AttributionTables>, values: PathRow[]): Promise<void> => {
-  const rows = values.map(written);
-  for (let i = 0; i < rows.length; i += 1000) {
-    const slice = rows.slice(i, i + 1000);
-    await trx
-      .insertInto('journey_paths')
-      .values(slice)
-      .onConflict((oc) =>
-        oc.column('guid').doUpdateSet((eb) => {
-          const cols = Object.keys(slice[0]!).filter((c) => c !== 'guid') as (keyof (typeof rows)[number])[];
-          return Object.fromEntries(cols.map((c) => [c, eb.ref(`excluded.${c}`)]));
-        }),
-      )
-      .execute();
-  }
-};
+const writeRows = recordsetWriter<ReturnType<typeof written>>('journey_paths', JOURNEY_PATH_COLUMNS, { keys: ['guid'], update: true });
+
+export const writePaths = async (trx: Kysely<AttributionTables>, values: PathRow[]): Promise<void> => writeRows(trx, values.map(written));

@@ -7,7 +7,8 @@ import { JOURNEY_EVENT_TYPES } from '../../domain/journeys/journey-event-codec.t
 import { isTouch } from '../../domain/journeys/tracking-event.ts';
 import { stringifyJson, type LoggedEvent } from '../../eventstore/index.ts';
 import type { ProjectionDefinition } from '../runner/projection.ts';
-import { createJourneysSchema, JOURNEYS_TABLES, type JourneysTables } from './journeys-schema.ts';
+import { recordsetWriter } from '../runner/recordset-writer.ts';
+import { createJourneysSchema, JOURNEY_SUMMARY_COLUMNS, JOURNEYS_TABLES, TRACKING_EVENT_COLUMNS, type JourneysTables } from './journeys-schema.ts';
 import {
   applyAppend,
   applyRevision,
@@ -22,19 +23,14 @@ import {
 } from './journey-summary-reducer.ts';
 import { planTransitions, transitionRow } from './journey-transition-rows.ts';
 
-const CHUNK = 1000;
-
-const chunks = <T>(rows: T[]): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < rows.length; i += CHUNK) out.push(rows.slice(i, i + CHUNK));
-  return out;
-};
+const writeTrackingEvents = recordsetWriter<TrackingEventRow>('tracking_events', TRACKING_EVENT_COLUMNS, { keys: ['guid', 'event_id'], update: false });
+const writeSummaries = recordsetWriter<SummaryRow>('journey_summary', JOURNEY_SUMMARY_COLUMNS, { keys: ['guid'], update: true });
 
 const entryOf = ({ guid: _guid, ...entry }: { guid: string } & TimelineEntry): TimelineEntry => entry;
 
 /**
  * Applies events (already in log order) inside the runner's transaction: reads what the batch's journeys have
- * (one statement per table), folds the batch in memory, writes one statement per table (per 1,000 rows).
+ * (one statement per table), folds the batch in memory, writes one statement per table.
  */
 export const projectJourneyEvents = async (db: Kysely<unknown>, events: LoggedEvent[]): Promise<void> => {
   const trx = db as Kysely<JourneysTables>;
@@ -81,9 +77,7 @@ export const projectJourneyEvents = async (db: Kysely<unknown>, events: LoggedEv
     touched.add(guid);
   }
 
-  for (const rows of chunks(trackingRows)) {
-    await trx.insertInto('tracking_events').values(rows).onConflict((oc) => oc.columns(['guid', 'event_id']).doNothing()).execute();
-  }
+  await writeTrackingEvents(trx, trackingRows);
   // Where the conversion moved (a late move, a revision), its touch is looked up again among every touch.
   const moved = [...touched].map((g) => summaries.get(g)!).filter((s) => s.converted_at && (!before.has(s.guid) || conversionMoved(before.get(s.guid)!, s)));
   const cleared = [...touched].map((g) => summaries.get(g)!).filter((s) => !s.converted_at && before.get(s.guid)?.converted_at);
@@ -98,19 +92,7 @@ export const projectJourneyEvents = async (db: Kysely<unknown>, events: LoggedEv
     const byGuid = new Map(rows.map((r) => [r.guid, r]));
     for (const s of moved) summaries.set(s.guid, withConversionTouch(s, byGuid.get(s.guid)));
   }
-  const summaryRows = [...touched].map((g) => summaries.get(g)!);
-  for (const rows of chunks(summaryRows)) {
-    await trx
-      .insertInto('journey_summary')
-      .values(rows)
-      .onConflict((oc) =>
-        oc.column('guid').doUpdateSet((eb) => {
-          const cols = Object.keys(rows[0]!).filter((c) => c !== 'guid') as (keyof SummaryRow)[];
-          return Object.fromEntries(cols.map((c) => [c, eb.ref(`excluded.${c}`)]));
-        }),
-      )
-      .execute();
-  }
+  await writeSummaries(trx, [...touched].map((g) => summaries.get(g)!));
   await transitions.write(trx);
 };
 

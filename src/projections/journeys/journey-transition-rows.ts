@@ -1,9 +1,12 @@
 // The journey_transitions rows of a batch: moves appended or revised per journey, planned in memory, written set-wise.
 import { sql, type Insertable, type Kysely } from 'kysely';
 import type { TimelineEntry } from '../../domain/journeys/journey-events.ts';
-import type { JourneysTables, JourneyTransitionsTable } from './journeys-schema.ts';
+import { recordsetWriter } from '../runner/recordset-writer.ts';
+import { JOURNEY_TRANSITION_COLUMNS, type JourneysTables, type JourneyTransitionsTable } from './journeys-schema.ts';
 
 export type TransitionRow = Insertable<JourneyTransitionsTable> & { seq: number; entered_at: Date; left_at: Date | null };
+
+const writeRows = recordsetWriter<TransitionRow>('journey_transitions', JOURNEY_TRANSITION_COLUMNS);
 
 /** One journey's timeline rows as a batch changes them. */
 interface JourneyRows {
@@ -47,8 +50,6 @@ export interface TransitionPlan {
   revise(guid: string, keep: number, entries: readonly TimelineEntry[]): number;
   write(trx: Kysely<JourneysTables>): Promise<void>;
 }
-
-const CHUNK = 1000;
 
 export const planTransitions = (stringify: (v: unknown) => string): TransitionPlan => {
   const journeys = new Map<string, JourneyRows>();
@@ -101,8 +102,7 @@ export const planTransitions = (stringify: (v: unknown) => string): TransitionPl
         await sql`DELETE FROM journey_transitions AS t USING unnest(${deletes.map((d) => d.guid)}::text[], ${deletes.map((d) => d.above)}::int[]) AS d(guid, above)
                    WHERE t.guid = d.guid AND t.seq > d.above`.execute(trx);
       }
-      const rows = [...journeys.values()].flatMap((j) => [...j.pending.values()]);
-      for (let i = 0; i < rows.length; i += CHUNK) await trx.insertInto('journey_transitions').values(rows.slice(i, i + CHUNK)).execute();
+      await writeRows(trx, [...journeys.values()].flatMap((j) => [...j.pending.values()]));
       const closes = [...journeys].flatMap(([guid, j]) => [...j.closes].map(([seq, at]) => ({ guid, seq, at })));
       if (closes.length > 0) {
         // One statement for every stored row the batch closed (or opened again), instead of one per row.

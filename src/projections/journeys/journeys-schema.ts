@@ -1,6 +1,7 @@
 // The journeys projection's tables: every tracking event, each journey's summary, and its timeline of stays.
 // All derived from the log (replay rebuilds them bit for bit); int8 columns arrive as bigint.
 import { sql, type ColumnType, type Kysely } from 'kysely';
+import type { ColumnTypes } from '../runner/recordset-writer.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json = ColumnType<Record<string, unknown>, string, string>;
@@ -81,6 +82,74 @@ export interface JourneysTables {
   journey_summary: JourneySummaryTable;
   journey_transitions: JourneyTransitionsTable;
 }
+
+/** The columns' SQL types, for writing a batch's rows in one statement (recordset-writer.ts). */
+export const TRACKING_EVENT_COLUMNS: ColumnTypes<TrackingEventsTable> = {
+  guid: 'text',
+  event_id: 'text',
+  event_type: 'text',
+  channel: 'text',
+  occurred_at: 'timestamptz',
+  received_at: 'timestamptz',
+  actor_type: 'text',
+  actor_id: 'text',
+  dealer_code: 'text',
+  session_id: 'text',
+  user_id: 'text',
+  details: 'jsonb',
+  is_touch: 'boolean',
+  direction: 'text',
+  global_position: 'bigint',
+};
+
+export const JOURNEY_SUMMARY_COLUMNS: ColumnTypes<JourneySummaryTable> = {
+  guid: 'text',
+  kind: 'text',
+  vin: 'text',
+  customer_id: 'text',
+  dealer_code: 'text',
+  component_code: 'text',
+  severity: 'text',
+  risk_score: 'double precision',
+  failure_probability: 'double precision',
+  risk_event_at: 'timestamptz',
+  created_at: 'timestamptz',
+  issued_at: 'timestamptz',
+  first_contact: 'timestamptz',
+  last_contact: 'timestamptz',
+  last_event_at: 'timestamptz',
+  total_touches: 'integer',
+  total_events: 'integer',
+  channels_used: 'text[]',
+  current_state: 'text',
+  state_entered_at: 'timestamptz',
+  moves: 'integer',
+  converted_at: 'timestamptz',
+  converted_seq: 'integer',
+  conversion_channel: 'text',
+  conversion_touch_at: 'timestamptz',
+  last_touch_channel: 'text',
+  appointment_id: 'text',
+  revenue_realized: 'numeric',
+  last_touch_key: 'text',
+  conversion_touch_key: 'text',
+  appointment_key: 'text',
+  revenue_key: 'text',
+};
+
+export const JOURNEY_TRANSITION_COLUMNS: ColumnTypes<JourneyTransitionsTable> = {
+  guid: 'text',
+  seq: 'integer',
+  from_state: 'text',
+  to_state: 'text',
+  entered_at: 'timestamptz',
+  left_at: 'timestamptz',
+  duration_ms: 'bigint',
+  trigger: 'text',
+  cause_event_id: 'text',
+  reason: 'text',
+  metadata: 'jsonb',
+};
 
 export const JOURNEYS_TABLES = ['tracking_events', 'journey_summary', 'journey_transitions'] as const;
 

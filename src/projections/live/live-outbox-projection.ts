@@ -7,9 +7,12 @@ import { JOURNEY_EVENT_TYPES, journeyBatch } from '../../domain/journeys/index.t
 import { foldLiveEvent, type LiveJourney } from '../../domain/live/index.ts';
 import { parseJson, stringifyJson, type LoggedEvent } from '../../eventstore/index.ts';
 import type { ProjectionDefinition } from '../runner/projection.ts';
-import { createLiveOutboxSchema, LIVE_OUTBOX_TABLES, type LiveOutboxTables } from './live-outbox-schema.ts';
+import { recordsetWriter } from '../runner/recordset-writer.ts';
+import { createLiveOutboxSchema, LIVE_ENVELOPE_COLUMNS, LIVE_JOURNEY_COLUMNS, LIVE_OUTBOX_TABLES, type LiveOutboxTables } from './live-outbox-schema.ts';
 
-const CHUNK = 1000;
+type EnvelopeRow = Insertable<LiveOutboxTables['live_envelopes']>;
+const writeEnvelopes = recordsetWriter<EnvelopeRow>('live_envelopes', LIVE_ENVELOPE_COLUMNS, { keys: ['id'], update: false });
+const writeJourneys = recordsetWriter<LiveOutboxTables['live_journeys']>('live_journeys', LIVE_JOURNEY_COLUMNS, { keys: ['guid'], update: true });
 
 /** `msg_` + 24 hex digits of the stored event's identity: the same event gives the same id in every rebuild. */
 const envelopeId = (streamId: string, streamPosition: bigint, name: string, index: number) =>
@@ -23,7 +26,7 @@ export const projectLiveOutbox = async (db: Kysely<unknown>, events: LoggedEvent
   if (earlier.length > 0) {
     for (const row of await trx.selectFrom('live_journeys').selectAll().where('guid', 'in', earlier).execute()) journeys.set(row.guid, parseJson(row.state) as LiveJourney);
   }
-  const rows: Insertable<LiveOutboxTables['live_envelopes']>[] = [];
+  const rows: EnvelopeRow[] = [];
   const touched = new Set<string>();
   // Under the projection's lock: nobody else writes the outbox, so the next number is the highest so far plus one.
   const { rows: top } = await sql<{ top: string }>`SELECT coalesce(max(position), 0)::text AS top FROM live_envelopes`.execute(trx);
@@ -41,16 +44,9 @@ export const projectLiveOutbox = async (db: Kysely<unknown>, events: LoggedEvent
       rows.push({ position, idx, log_position: entry.position.globalPosition, id: e.id, type: e.type, guid: e.guid, dealer_code: e.dealer_code, kind: e.kind, occurred_at: new Date(e.timestamp), recorded_at: entry.recordedAt, payload: stringifyJson(e) }),
     );
   }
-  for (let i = 0; i < rows.length; i += CHUNK) await trx.insertInto('live_envelopes').values(rows.slice(i, i + CHUNK)).onConflict((oc) => oc.column('id').doNothing()).execute();
+  await writeEnvelopes(trx, rows);
   // Lossless: the recent facts' details may hold integers beyond 2^53 (BigInt).
-  const states = [...touched].map((guid) => ({ guid, state: stringifyJson(journeys.get(guid)) }));
-  for (let i = 0; i < states.length; i += CHUNK) {
-    await trx
-      .insertInto('live_journeys')
-      .values(states.slice(i, i + CHUNK))
-      .onConflict((oc) => oc.column('guid').doUpdateSet((eb) => ({ state: eb.ref('excluded.state') })))
-      .execute();
-  }
+  await writeJourneys(trx, [...touched].map((guid) => ({ guid, state: stringifyJson(journeys.get(guid)) })));
 };
 
 export const liveOutboxProjection: ProjectionDefinition = {

@@ -2,6 +2,7 @@
 // projection in the same transaction as its checkpoint (a crash loses none and repeats none); and the little the fold
 // keeps per journey. The webhook relay, the SSE stream and the NATS publisher each read it after a cursor of their own.
 import { sql, type ColumnType, type Kysely } from 'kysely';
+import type { ColumnTypes } from '../runner/recordset-writer.ts';
 
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 
@@ -41,6 +42,23 @@ export interface LiveOutboxTables {
   live_envelopes: LiveEnvelopesTable;
   live_journeys: LiveJourneysTable;
 }
+
+/** The columns' SQL types, for writing a batch's rows in one statement (recordset-writer.ts). */
+export const LIVE_ENVELOPE_COLUMNS: ColumnTypes<LiveEnvelopesTable> = {
+  position: 'bigint',
+  idx: 'integer',
+  log_position: 'bigint',
+  id: 'text',
+  type: 'text',
+  guid: 'text',
+  dealer_code: 'text',
+  kind: 'text',
+  occurred_at: 'timestamptz',
+  recorded_at: 'timestamptz',
+  payload: 'text',
+};
+
+export const LIVE_JOURNEY_COLUMNS: ColumnTypes<LiveJourneysTable> = { guid: 'text', state: 'text' };
 
 /**
  * What a rebuild drops: the fold's state only. The envelopes stay, so consumers' cursors stay valid; the rebuild folds
